@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Compare pacer-http with wrk against a private local nginx (HTTP and HTTPS).
+#
+#   bench/setup.sh && bench/compare.sh
+#   REPS=1 DURATION=3s bench/compare.sh
+#
+# See bench/README.md for what is measured. Traffic goes to 127.0.0.1 only,
+# every run is bounded in time, and nginx is stopped on exit in all cases.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+cd "$REPO_ROOT"   # commands are run (and printed) relative to the repo root
+
+# ---- settings (environment) -------------------------------------------------
+REPS=${REPS:-3}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-64}                       # closed loop: wrk -c / pacer --vus
+RATE=${RATE:-10000}                      # open model: requests per second
+PRE_ALLOCATED_VUS=${PRE_ALLOCATED_VUS:-64}
+MAX_VUS=${MAX_VUS:-256}
+WRK_THREADS=${WRK_THREADS:-1}
+PACER_CLOSED_THREADS=${PACER_CLOSED_THREADS:-1}
+PACER_OPEN_THREADS=${PACER_OPEN_THREADS:-2}
+PACER_EXTRA_ARGS=${PACER_EXTRA_ARGS:-}   # word-split, appended to every pacer-http run
+TREND_STATS=${TREND_STATS:-avg,min,med,max,p(90),p(95),p(99)}
+SCENARIOS=${SCENARIOS:-closed-http closed-https open-http open-https}
+HTTP_PORT=${HTTP_PORT:-18080}
+HTTPS_PORT=${HTTPS_PORT:-18443}
+RUN_DIR=${RUN_DIR:-bench/.run}           # relative to the repo root, or absolute
+RESULTS=${RESULTS:-bench/results-latest.md}
+GRACE=${GRACE:-30}                       # seconds past DURATION before a run is interrupted
+COOLDOWN=${COOLDOWN:-1}                  # seconds of pause between runs
+WRK=${WRK:-wrk}
+PYTHON=${PYTHON:-python3}
+OPENSSL=${OPENSSL:-openssl}
+TIME_BIN=${TIME_BIN:-/usr/bin/time}      # GNU time, for the generator's peak RSS
+if [ -z "${NGINX:-}" ]; then
+    NGINX=$(command -v nginx || true)
+    [ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
+fi
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+log() { echo "compare.sh: $*" >&2; }
+
+for tool in "$WRK" "$PYTHON" "$OPENSSL" "$NGINX"; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found -- run bench/setup.sh first"
+done
+[ -x "$TIME_BIN" ] || die "GNU time ($TIME_BIN) not found -- run bench/setup.sh first"
+case $REPS in '' | *[!0-9]*) die "REPS must be a positive integer" ;; esac
+[ "$REPS" -ge 1 ] || die "REPS must be >= 1"
+
+UTIL=("$PYTHON" "$SCRIPT_DIR/benchutil.py")
+DUR_S=$("${UTIL[@]}" seconds "$DURATION") || die "bad DURATION '$DURATION'"
+LIMIT_S=$("$PYTHON" -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$DUR_S" "$GRACE")
+
+# Quote a command for display so that it can be pasted back into a shell.
+render_cmd() {
+    local out="" a re='^[A-Za-z0-9_./:=@%+,-]+$'
+    for a in "$@"; do
+        if [[ $a =~ $re ]]; then
+            out+="$a "
+        else
+            out+="'${a//\'/\'\\\'\'}' "
+        fi
+    done
+    printf '%s' "${out% }"
+}
+
+# ---- pacer-http --------------------------------------------------------------
+PACER=""
+if [ -n "${PACER_HTTP:-}" ]; then
+    candidates=("$PACER_HTTP")
+else
+    candidates=(build/examples/pacer-http build/pacer-http)
+fi
+for c in "${candidates[@]}"; do
+    if [[ $c == */* ]]; then
+        if [ -f "$c" ] && [ -x "$c" ]; then PACER=$c; break; fi
+    elif command -v "$c" >/dev/null 2>&1; then
+        PACER=$c; break
+    fi
+done
+PACER_NOTE=""
+if [ -z "$PACER" ]; then
+    PACER_NOTE="pacer-http not found (looked for: ${candidates[*]}; set PACER_HTTP or build it with CMake). Only the wrk rows were run."
+    log "$PACER_NOTE"
+fi
+
+# ---- run directory, certificate, nginx config -------------------------------
+case $RUN_DIR in /*) RUN_ABS=$RUN_DIR ;; *) RUN_ABS=$REPO_ROOT/$RUN_DIR ;; esac
+mkdir -p "$RUN_ABS"
+RUN_ABS=$(cd "$RUN_ABS" && pwd)
+rm -rf "$RUN_ABS/runs" "$RUN_ABS/logs" "$RUN_ABS/tmp"
+rm -f "$RUN_ABS/runs.tsv" "$RUN_ABS/meta.tsv" "$RUN_ABS/nginx.pid"
+mkdir -p "$RUN_ABS/runs" "$RUN_ABS/logs" "$RUN_ABS/tmp"
+: >"$RUN_ABS/runs.tsv"
+
+"${UTIL[@]}" ports-free "$HTTP_PORT" "$HTTPS_PORT" || exit 1
+
+log "generating a self-signed certificate in $RUN_DIR"
+"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$RUN_ABS/key.pem" -out "$RUN_ABS/cert.pem" -days 7 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    >"$RUN_ABS/logs/openssl.log" 2>&1 || { cat "$RUN_ABS/logs/openssl.log" >&2; die "openssl failed"; }
+
+sed_escape() { local s=${1//\\/\\\\}; s=${s//&/\\&}; printf '%s' "${s//|/\\|}"; }
+sed -e "s|@RUN_DIR@|$(sed_escape "$RUN_ABS")|g" \
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
+    "$SCRIPT_DIR/nginx.conf.in" >"$RUN_ABS/nginx.conf"
+
+NGINX_ARGS=(-p "$RUN_ABS/" -c "$RUN_ABS/nginx.conf" -e "$RUN_ABS/logs/error.log")
+"$NGINX" -t -q "${NGINX_ARGS[@]}" || die "nginx rejected $RUN_DIR/nginx.conf"
+
+# ---- nginx lifecycle ---------------------------------------------------------
+NGINX_PID=""
+NGINX_WORKERS=""
+
+proc_state() { # prints the state letter of a pid, or nothing if it is gone
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    printf '%s' "${stat%% *}"
+}
+
+stop_nginx() {
+    [ -n "$NGINX_PID" ] || return 0
+    local pid=$NGINX_PID st w
+    NGINX_PID=""
+    st=$(proc_state "$pid")
+    if [ -n "$st" ] && [ "$st" != Z ]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            st=$(proc_state "$pid")
+            { [ -z "$st" ] || [ "$st" = Z ]; } && break
+            sleep 0.1
+        done
+        st=$(proc_state "$pid")
+        if [ -n "$st" ] && [ "$st" != Z ]; then
+            log "nginx (pid $pid) did not stop after SIGTERM; sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+    # Workers exit with their master; make sure of it (only our own pids).
+    for w in $NGINX_WORKERS; do
+        if [ "$(cat "/proc/$w/comm" 2>/dev/null)" = nginx ]; then
+            kill -KILL "$w" 2>/dev/null || true
+        fi
+    done
+    log "nginx stopped"
+}
+
+# shellcheck disable=SC2317  # invoked via trap
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_nginx
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$NGINX" "${NGINX_ARGS[@]}" </dev/null &
+NGINX_PID=$!
+HTTP_URL="http://127.0.0.1:$HTTP_PORT/"
+HTTPS_URL="https://127.0.0.1:$HTTPS_PORT/"
+if ! "${UTIL[@]}" wait-ready --timeout 10 "$HTTP_URL" "$HTTPS_URL" >&2; then
+    cat "$RUN_ABS/logs/error.log" >&2 || true
+    die "nginx did not come up"
+fi
+NGINX_WORKERS=$("${UTIL[@]}" children "$NGINX_PID" | tr '\n' ' ')
+log "nginx running (master pid $NGINX_PID, workers: $NGINX_WORKERS)"
+
+# ---- metadata ---------------------------------------------------------------
+{
+    printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    printf 'host\t%s\n' "$(uname -srm)"
+    printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    printf 'cores\t%s\n' "$(nproc)"
+    printf 'nginx\t%s (worker_processes 1)\n' "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
+    printf 'wrk\t%s\n' "$("$WRK" -v 2>&1 | head -n 1 | sed 's/ Copyright.*//')"
+    printf 'openssl\t%s\n' "$("$OPENSSL" version)"
+    printf 'pacer_http\t%s\n' "${PACER:-not found}"
+    printf 'reps\t%s\n' "$REPS"
+    printf 'duration\t%s\n' "$DURATION"
+    printf 'conns\t%s (closed loop)\n' "$CONNS"
+    printf 'rate\t%s req/s (open model)\n' "$RATE"
+    printf 'http_url\t%s\n' "$HTTP_URL"
+    printf 'https_url\t%s\n' "$HTTPS_URL"
+    printf 'run_dir_display\t%s\n' "$RUN_DIR"
+    [ -z "$PACER_NOTE" ] || printf 'pacer_note\t%s\n' "$PACER_NOTE"
+} >"$RUN_ABS/meta.tsv"
+
+# ---- runs --------------------------------------------------------------------
+read -r -a PACER_EXTRA <<<"$PACER_EXTRA_ARGS"
+
+scenario_label() {
+    case $1 in
+        closed-http) echo "closed, $CONNS conns, HTTP" ;;
+        closed-https) echo "closed, $CONNS conns, HTTPS" ;;
+        open-http) echo "open, $RATE req/s, HTTP" ;;
+        open-https) echo "open, $RATE req/s, HTTPS" ;;
+        *) die "unknown scenario '$1'" ;;
+    esac
+}
+
+run_case() { # rep scenario tool
+    local rep=$1 scen=$2 tool=$3 url id dir label st
+    local -a cmd
+    case $scen in
+        *-https) url=$HTTPS_URL ;;
+        *) url=$HTTP_URL ;;
+    esac
+    id="r$rep-$scen-$tool"
+    dir="$RUN_DIR/runs/$id"
+    mkdir -p "$dir"
+    case "$scen/$tool" in
+        closed-*/wrk)
+            cmd=("$WRK" "-t$WRK_THREADS" "-c$CONNS" "-d$DURATION" --latency "$url") ;;
+        closed-*/pacer)
+            cmd=("$PACER" "$url" --vus "$CONNS" --duration "$DURATION"
+                --threads "$PACER_CLOSED_THREADS") ;;
+        open-*/pacer)
+            cmd=("$PACER" "$url" --rate "$RATE" --time-unit 1s --duration "$DURATION"
+                --pre-allocated-vus "$PRE_ALLOCATED_VUS" --max-vus "$MAX_VUS"
+                --threads "$PACER_OPEN_THREADS") ;;
+        *) die "no command for $scen/$tool" ;;
+    esac
+    if [ "$tool" = pacer ]; then
+        [ "$scen" != "${scen%-https}" ] && cmd+=(--insecure-skip-tls-verify)
+        cmd+=(--summary-json "$dir/summary.json" --summary-trend-stats "$TREND_STATS")
+        cmd+=("${PACER_EXTRA[@]}")
+    fi
+    label=$(scenario_label "$scen")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rep" "$scen" "$tool" "$label" \
+        "$(render_cmd "${cmd[@]}")" >>"$RUN_ABS/runs.tsv"
+
+    st=$(proc_state "$NGINX_PID")
+    { [ -n "$st" ] && [ "$st" != Z ]; } || die "nginx is no longer running (see $RUN_DIR/logs/error.log)"
+
+    log "[$id] $(render_cmd "${cmd[@]}")"
+    if "${UTIL[@]}" measure --out "$dir/measure.json" --timeout "$LIMIT_S" \
+        --server-pid "$NGINX_PID" --time-bin "$TIME_BIN" -- "${cmd[@]}" \
+        >"$dir/stdout.txt" 2>"$dir/stderr.txt"; then
+        :
+    else
+        log "[$id] failed with exit status $? (see $dir/stderr.txt)"
+        tail -n 5 "$dir/stderr.txt" >&2 || true
+    fi
+    sleep "$COOLDOWN"
+}
+
+for rep in $(seq 1 "$REPS"); do
+    # Alternate who goes first so that neither tool always gets the warmer machine.
+    if [ $((rep % 2)) -eq 1 ]; then order=(wrk pacer); else order=(pacer wrk); fi
+    for scen in $SCENARIOS; do
+        for tool in "${order[@]}"; do
+            [ "$tool" = pacer ] && [ -z "$PACER" ] && continue
+            [ "$tool" = wrk ] && [ "${scen#open-}" != "$scen" ] && continue  # wrk has no open model
+            run_case "$rep" "$scen" "$tool"
+        done
+    done
+done
+
+stop_nginx
+
+# ---- report --------------------------------------------------------------------
+status=0
+"$PYTHON" "$SCRIPT_DIR/summarize.py" "$RUN_ABS" --out "$RESULTS" \
+    --json "$RUN_ABS/results.json" || status=$?
+log "report written to $RESULTS (raw data in $RUN_DIR/)"
+[ -z "$PACER_NOTE" ] || log "$PACER_NOTE"
+exit "$status"

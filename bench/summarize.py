@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Turn the raw runs recorded by bench/compare.sh into a Markdown report.
+
+Usage: summarize.py RUN_DIR [--out FILE] [--json FILE]
+
+RUN_DIR holds meta.tsv (key<TAB>value), runs.tsv (id, rep, scenario, tool,
+label, command) and runs/<id>/ with measure.json (from benchutil.py measure),
+stdout.txt, stderr.txt and, for pacer-http, summary.json.
+
+The report goes to stdout and, with --out, to FILE. Exit status is 1 when a
+recorded run failed (non-zero exit, timeout, or no completed requests).
+Standard library only.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+
+SCENARIO_ORDER = ["closed-http", "closed-https", "open-http", "open-https"]
+TOOL_ORDER = ["wrk", "pacer"]
+TOOL_NAMES = {"wrk": "wrk", "pacer": "pacer-http"}
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def read_json(path):
+    text = read_text(path)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def to_ms(value, unit):
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+    return float(value) * scale[unit]
+
+
+def parse_wrk(stdout):
+    """Requests, rate, latency percentiles and errors from wrk --latency output."""
+    out = {}
+    if not stdout:
+        return out
+    m = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h)", stdout, re.M)
+    if m:
+        out["requests"] = int(m.group(1))
+        out["elapsed_s"] = to_ms(m.group(2), m.group(3)) / 1000.0
+    m = re.search(r"^Requests/sec:\s*([\d.]+)", stdout, re.M)
+    if m:
+        out["rate"] = float(m.group(1))
+    for pct, key in (("50", "lat_p50"), ("99", "lat_p99")):
+        m = re.search(r"^\s*" + pct + r"%\s+([\d.]+)(us|ms|s|m|h)\s*$", stdout, re.M)
+        if m:
+            out[key] = to_ms(m.group(1), m.group(2))
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                  stdout)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", stdout)
+    if m:
+        errors += int(m.group(1))
+    out["errors"] = errors
+    return out
+
+
+def metric_values(summary, name):
+    try:
+        values = summary["metrics"][name]["values"]
+    except (KeyError, TypeError):
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def parse_pacer(summary):
+    out = {}
+    if not isinstance(summary, dict):
+        return out
+    v = metric_values(summary, "http_reqs")
+    if v and "count" in v:
+        out["requests"] = int(v["count"])
+        if "rate" in v:
+            out["rate"] = float(v["rate"])
+    v = metric_values(summary, "http_req_duration")
+    if v:
+        out["lat_p50"] = v.get("med")
+        out["lat_p99"] = v.get("p(99)")
+    v = metric_values(summary, "iteration_schedule_lag")
+    if v:
+        out["lag_p50"] = v.get("med")
+        out["lag_p99"] = v.get("p(99)")
+    v = metric_values(summary, "dropped_iterations")
+    out["dropped"] = int(v.get("count", 0)) if v else 0
+    by_code = (summary.get("pacer") or {}).get("failed_requests_by_error_code")
+    if isinstance(by_code, dict):
+        out["errors"] = sum(int(n) for n in by_code.values())
+    else:
+        v = metric_values(summary, "http_req_failed")
+        # k6's http_req_failed is a rate metric: "passes" counts failed requests.
+        out["errors"] = int(v.get("passes", 0)) if v else 0
+    return out
+
+
+def load_runs(run_dir):
+    runs = []
+    text = read_text(os.path.join(run_dir, "runs.tsv")) or ""
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        rid, rep, scenario, tool, label, command = line.split("\t", 5)
+        d = os.path.join(run_dir, "runs", rid)
+        meas = read_json(os.path.join(d, "measure.json")) or {}
+        run = {
+            "id": rid, "rep": int(rep), "scenario": scenario, "tool": tool,
+            "label": label, "command": command,
+            "rc": meas.get("rc"), "timed_out": meas.get("timed_out", False),
+            "user_s": meas.get("user_s"), "sys_s": meas.get("sys_s"),
+            "maxrss_kb": meas.get("maxrss_kb"), "wall_s": meas.get("wall_s"),
+            "server_cpu_s": meas.get("server_cpu_s"),
+        }
+        if tool == "wrk":
+            run.update(parse_wrk(read_text(os.path.join(d, "stdout.txt"))))
+        else:
+            summary = read_json(os.path.join(d, "summary.json"))
+            run["has_summary"] = summary is not None
+            run.update(parse_pacer(summary))
+        cpu = None
+        if run["user_s"] is not None and run["sys_s"] is not None:
+            cpu = run["user_s"] + run["sys_s"]
+        run["cpu_s"] = cpu
+        req = run.get("requests")
+        run["cpu_us_per_req"] = cpu * 1e6 / req if cpu is not None and req else None
+        scpu = run["server_cpu_s"]
+        run["server_us_per_req"] = scpu * 1e6 / req if scpu is not None and req else None
+        run["ok"] = (run["rc"] == 0 and not run["timed_out"] and bool(req))
+        if run["ok"]:
+            run["status"] = "ok"
+        elif run["rc"] is None:
+            run["status"] = "not run"
+        elif run["timed_out"]:
+            run["status"] = f"timeout (rc={run['rc']})"
+        elif run["rc"] != 0:
+            run["status"] = f"rc={run['rc']}"
+        elif run["tool"] == "pacer" and not run.get("has_summary"):
+            run["status"] = "no summary JSON"
+        else:
+            run["status"] = "no requests"
+        runs.append(run)
+    return runs
+
+
+def fmt(x, digits=2):
+    if x is None:
+        return "–"
+    if isinstance(x, int):
+        return str(x)
+    return f"{x:.{digits}f}"
+
+
+def fmt_pair(a, b, digits=3):
+    if a is None and b is None:
+        return "–"
+    return f"{fmt(a, digits)} / {fmt(b, digits)}"
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def code(cmd):
+    return "`" + cmd.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def render(meta, runs, run_dir):
+    lines = []
+    add = lines.append
+    add("# pacer-http vs wrk against a local nginx")
+    add("")
+    for key in ("date", "host", "cpu", "cores", "nginx", "wrk", "openssl", "pacer_http",
+                "reps", "duration", "conns", "rate", "http_url", "https_url"):
+        if key in meta:
+            add(f"- **{key}**: {meta[key]}")
+    add("")
+    add("Figures depend on the machine and on what else runs on it: compare rows "
+        "of one report only. CPU = user + system CPU time of the load generator "
+        "process (wait4 rusage), divided by the requests it completed. Server CPU "
+        "= CPU time of the nginx master and worker over the same run.")
+    add("")
+    if meta.get("pacer_note"):
+        add(f"> **Note:** {meta['pacer_note']}")
+        add("")
+
+    present = [(s, t) for s in SCENARIO_ORDER for t in TOOL_ORDER
+               if any(r["scenario"] == s and r["tool"] == t for r in runs)]
+
+    add(f"## Medians over repetitions (successful runs only)")
+    add("")
+    add("| scenario | tool | ok runs | req/s | CPU µs/req | server CPU µs/req "
+        "| peak RSS MiB | latency p50 / p99 ms | sched lag p50 / p99 ms | dropped | errors |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|")
+    medians = {}
+    for s, t in present:
+        group = [r for r in runs if r["scenario"] == s and r["tool"] == t]
+        ok = [r for r in group if r["ok"]]
+        m = {k: med([r.get(k) for r in ok]) for k in (
+            "rate", "cpu_us_per_req", "server_us_per_req", "maxrss_kb", "lat_p50",
+            "lat_p99", "lag_p50", "lag_p99", "dropped", "errors")}
+        medians[(s, t)] = m
+        label = group[0]["label"]
+        rss = m["maxrss_kb"] / 1024.0 if m["maxrss_kb"] is not None else None
+        add(f"| {label} | {TOOL_NAMES[t]} | {len(ok)}/{len(group)} | {fmt(m['rate'], 0)} "
+            f"| {fmt(m['cpu_us_per_req'])} | {fmt(m['server_us_per_req'])} | {fmt(rss, 1)} "
+            f"| {fmt_pair(m['lat_p50'], m['lat_p99'])} | {fmt_pair(m['lag_p50'], m['lag_p99'])} "
+            f"| {fmt(m['dropped'], 0)} | {fmt(m['errors'], 0)} |")
+    add("")
+
+    closed = [s for s in SCENARIO_ORDER if s.startswith("closed-")
+              and (s, "wrk") in medians]
+    if closed:
+        add("## Closed loop: pacer-http / wrk (medians)")
+        add("")
+        add("| scenario | wrk CPU µs/req | pacer-http CPU µs/req | CPU/req ratio pacer/wrk "
+            "| wrk req/s | pacer-http req/s | req/s ratio pacer/wrk |")
+        add("|---|---|---|---|---|---|---|")
+        for s in closed:
+            w = medians[(s, "wrk")]
+            p = medians.get((s, "pacer"), {})
+            label = next(r["label"] for r in runs if r["scenario"] == s)
+
+            def ratio(a, b):
+                return a / b if a is not None and b else None
+
+            add(f"| {label} | {fmt(w['cpu_us_per_req'])} | {fmt(p.get('cpu_us_per_req'))} "
+                f"| {fmt(ratio(p.get('cpu_us_per_req'), w['cpu_us_per_req']))} "
+                f"| {fmt(w['rate'], 0)} | {fmt(p.get('rate'), 0)} "
+                f"| {fmt(ratio(p.get('rate'), w['rate']))} |")
+        add("")
+
+    add("## All runs")
+    add("")
+    add("| rep | scenario | tool | status | requests | req/s | CPU user+sys s | CPU µs/req "
+        "| server CPU µs/req | peak RSS MiB | latency p50 / p99 ms | sched lag p50 / p99 ms "
+        "| dropped | errors | command |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in runs:
+        rss = r["maxrss_kb"] / 1024.0 if r["maxrss_kb"] is not None else None
+        cpu = (f"{r['user_s']:.3f}+{r['sys_s']:.3f}" if r["cpu_s"] is not None else "–")
+        add(f"| {r['rep']} | {r['label']} | {TOOL_NAMES[r['tool']]} | {r['status']} "
+            f"| {fmt(r.get('requests'))} | {fmt(r.get('rate'), 0)} | {cpu} "
+            f"| {fmt(r['cpu_us_per_req'])} | {fmt(r['server_us_per_req'])} | {fmt(rss, 1)} "
+            f"| {fmt_pair(r.get('lat_p50'), r.get('lat_p99'))} "
+            f"| {fmt_pair(r.get('lag_p50'), r.get('lag_p99'))} "
+            f"| {fmt(r.get('dropped'), 0) if r['tool'] == 'pacer' else '–'} "
+            f"| {fmt(r.get('errors'), 0)} | {code(r['command'])} |")
+    add("")
+    add(f"Raw output of every run (stdout, stderr, rusage, summary JSON): "
+        f"`{meta.get('run_dir_display', run_dir)}/runs/`.")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run_dir")
+    ap.add_argument("--out")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+
+    meta = {}
+    for line in (read_text(os.path.join(args.run_dir, "meta.tsv")) or "").splitlines():
+        if "\t" in line:
+            k, v = line.split("\t", 1)
+            meta[k] = v
+    runs = load_runs(args.run_dir)
+    report = render(meta, runs, args.run_dir)
+    sys.stdout.write(report)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(report)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"meta": meta, "runs": runs}, f, indent=1)
+    return 0 if all(r["ok"] for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,501 @@
+#ifndef PACER_EXEC_ENGINE_HPP
+#define PACER_EXEC_ENGINE_HPP
+
+#include <pacer/exec/executors.hpp>
+#include <pacer/http/connection.hpp>
+#include <pacer/metrics/registry.hpp>
+#include <pacer/scenario/result.hpp>
+#include <pacer/scenario/scenario.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pacer::detail {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+using series_ids = std::vector<metrics::registry::series_id>;
+
+// Series of the built-in metrics, resolved once per tag set.
+struct http_series {
+  series_ids reqs, duration, blocked, connecting, tls_handshaking, sending, waiting, receiving,
+      failed;
+};
+struct iteration_series {
+  series_ids iterations, duration, dropped, data_sent, data_received, schedule_lag;
+};
+
+// Where a scenario's resolved addresses and TLS context live for the whole run.
+struct origin {
+  http::url url;
+  std::vector<asio::ip::tcp::endpoint> endpoints;
+  http::failure resolve_error;
+};
+
+// State of a scenario shared by its shards: the VU budget only, touched when a
+// VU is created, never per request.
+struct scenario_shared {
+  std::atomic<std::int64_t> vus_created{0};
+  std::atomic<bool> insufficient_warned{false};
+  std::int64_t max_vus = 0;
+};
+
+class shard;
+class scenario_runner;
+
+// A virtual user: one connection and the iteration it runs, nothing more.
+class vu final : public http::detail::connection::listener {
+ public:
+  vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls, const origin& o,
+     http::response_limits limits);
+  void start(clock::time_point due);
+  void on_exchange_done() override;
+
+  http::detail::connection conn;
+  clock::time_point iteration_start{};
+  std::uint64_t sent_mark = 0, received_mark = 0;
+  bool busy = false;
+
+ private:
+  scenario_runner& owner_;
+};
+
+// One scenario's share of work on one shard.
+class scenario_runner {
+ public:
+  scenario_runner(shard& sh, const scenario& sc, scenario_shared& shared, const origin& o,
+                  asio::ssl::context* tls, const metrics::registry& reg,
+                  http::response_limits limits, unsigned stripe, unsigned stripes,
+                  std::int64_t initial_vus);
+
+  const http::request& request() const noexcept { return sc_.request; }
+  bool keep_body() const noexcept { return sc_.keep_response_body; }
+  // The generator's own honesty metric: how late an iteration started.
+  void note_lag(clock::time_point actual, clock::time_point due) {
+    if (!arrival_) return;
+    auto lag = actual - due;
+    shard_store().add_trend(iter_series_.schedule_lag,
+                            static_cast<std::uint64_t>(lag.count() < 0 ? 0 : lag.count()));
+  }
+  void begin(clock::time_point test_start);
+  void stop_now();  // external stop: no new iterations, graceful window from now
+  void on_iteration_done(vu& v);
+  bool finished() const noexcept { return state_ == state::done; }
+  template <class F>
+  void for_each_vu(F f) {
+    for (auto& v : vus_)
+      f(*v);
+  }
+  scenario_outcome outcome() const;
+
+ private:
+  enum class state { waiting, running, stopping, done };
+
+  void arm_next_arrival();
+  void on_arrival();
+  void dispatch(clock::time_point due);
+  void create_vu();
+  void enter_stopping(clock::time_point hard_deadline);
+  void maybe_finish();
+  metrics::store& shard_store() noexcept;
+  void record_http(const http::exchange_result& r);
+  const http_series& route(int status, int code, std::string_view tls_version);
+
+  shard& shard_;
+  const scenario& sc_;
+  scenario_shared& shared_;
+  const origin& origin_;
+  asio::ssl::context* tls_;
+  const metrics::registry& reg_;
+  http::response_limits limits_;
+  unsigned stripe_, stripes_;
+
+  std::vector<std::unique_ptr<vu>> vus_;
+  std::vector<vu*> idle_;
+  std::int64_t in_flight_ = 0;
+  asio::steady_timer arrival_timer_, end_timer_, hard_timer_;
+  clock::time_point start_{};
+  std::uint64_t next_index_ = 0;
+  state state_ = state::waiting;
+  bool arrival_ = true;
+
+  metrics::tag_set base_tags_;
+  iteration_series iter_series_;
+  struct cached_route {
+    int status;
+    int code;
+    std::string_view tls_version;
+    http_series series;
+  };
+  std::vector<cached_route> routes_;
+
+  scenario_outcome counts_;
+};
+
+// One thread, one io_context, its own VUs and metric store: no locks between shards.
+class shard {
+ public:
+  shard(const metrics::registry& reg, std::chrono::nanoseconds sweep_period)
+      : ioc(1), store(reg.size()), sweep_timer_(ioc), sweep_period_(sweep_period) {
+    error_counts.fill(0);
+  }
+
+  void add_runner(std::unique_ptr<scenario_runner> r) { runners_.push_back(std::move(r)); }
+  bool idle() const noexcept { return runners_.empty(); }
+
+  // Runs the shard's scenarios to completion on the calling thread.
+  void run(clock::time_point test_start) {
+    for (auto& r : runners_)
+      r->begin(test_start);
+    arm_sweep();
+    ioc.run();
+  }
+  // Thread-safe: asks the shard to stop starting iterations.
+  void request_stop() {
+    asio::post(ioc, [this] {
+      for (auto& r : runners_)
+        r->stop_now();
+    });
+  }
+  void runner_finished() {
+    for (auto& r : runners_)
+      if (!r->finished()) return;
+    sweep_timer_.cancel();
+    // Kept-alive connections are closed so the io_context runs out of work.
+    for (auto& r : runners_)
+      r->for_each_vu([](vu& v) { v.conn.close(); });
+  }
+  void count_error(int code) noexcept {
+    if (code >= 1000 && code < 2000) ++error_counts[static_cast<std::size_t>(code - 1000)];
+  }
+  std::vector<scenario_outcome> outcomes() const {
+    std::vector<scenario_outcome> out;
+    for (auto& r : runners_)
+      out.push_back(r->outcome());
+    return out;
+  }
+  template <class F>
+  void for_each_vu(F f) {
+    for (auto& r : runners_)
+      r->for_each_vu(f);
+  }
+
+  asio::io_context ioc;
+  metrics::store store;
+  std::array<std::uint64_t, 1000> error_counts{};
+  // Read by the coordinator for the vus / vus_max gauges; written only here.
+  std::atomic<std::int64_t> active_vus{0};
+  std::atomic<std::int64_t> vus_max{0};
+
+ private:
+  // One timer per shard enforces every request timeout, instead of one per request.
+  void arm_sweep() {
+    sweep_timer_.expires_after(sweep_period_);
+    sweep_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      auto now = clock::now();
+      for_each_vu([now](vu& v) {
+        if (v.conn.deadline() <= now) v.conn.expire();
+      });
+      arm_sweep();
+    });
+  }
+
+  std::vector<std::unique_ptr<scenario_runner>> runners_;
+  asio::steady_timer sweep_timer_;
+  std::chrono::nanoseconds sweep_period_;
+};
+
+// ---- vu ----
+
+inline vu::vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls,
+              const origin& o, http::response_limits limits)
+    : conn(ioc, tls, &o.endpoints, o.resolve_error, o.url, limits, *this), owner_(owner) {}
+
+inline void vu::on_exchange_done() {
+  owner_.on_iteration_done(*this);
+}
+
+// ---- scenario_runner ----
+
+inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_shared& shared,
+                                        const origin& o, asio::ssl::context* tls,
+                                        const metrics::registry& reg, http::response_limits limits,
+                                        unsigned stripe, unsigned stripes, std::int64_t initial_vus)
+    : shard_(sh),
+      sc_(sc),
+      shared_(shared),
+      origin_(o),
+      tls_(tls),
+      reg_(reg),
+      limits_(limits),
+      stripe_(stripe),
+      stripes_(stripes),
+      arrival_timer_(sh.ioc),
+      end_timer_(sh.ioc),
+      hard_timer_(sh.ioc),
+      next_index_(stripe),
+      arrival_(is_arrival_rate(sc.exec)) {
+  counts_.name = sc.name;
+  std::visit([this](const auto& e) { counts_.description = e.description(); }, sc.exec);
+  base_tags_ = sc.tags;
+  base_tags_.set("scenario", sc.name);
+  base_tags_.set("group", "");
+  using namespace metrics::builtin;
+  iter_series_.iterations = reg.resolve(iterations, base_tags_);
+  iter_series_.duration = reg.resolve(iteration_duration, base_tags_);
+  iter_series_.dropped = reg.resolve(dropped_iterations, base_tags_);
+  iter_series_.data_sent = reg.resolve(data_sent, base_tags_);
+  iter_series_.data_received = reg.resolve(data_received, base_tags_);
+  iter_series_.schedule_lag = reg.resolve(iteration_schedule_lag, base_tags_);
+  // k6's init phase: these VUs exist before the test clock starts.
+  for (std::int64_t i = 0; i < initial_vus; ++i)
+    create_vu();
+}
+
+inline void scenario_runner::create_vu() {
+  vus_.push_back(std::make_unique<vu>(*this, shard_.ioc, tls_, origin_, limits_));
+  idle_.push_back(vus_.back().get());
+  ++counts_.vus_initialized;
+  shard_.vus_max.store(shard_.vus_max.load(std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+}
+
+inline void scenario_runner::begin(clock::time_point test_start) {
+  nanoseconds start_time{0}, regular{0}, graceful{0};
+  std::visit(
+      [&](const auto& e) {
+        start_time = e.start_time();
+        regular = e.regular_duration();
+        graceful = e.graceful_stop();
+      },
+      sc_.exec);
+  start_ = test_start + start_time;
+  const auto regular_end = start_ + regular;
+  const auto hard_end = regular_end + graceful;
+  hard_timer_.expires_at(hard_end);
+  hard_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || state_ == state::done) return;
+    // Past the graceful window: whatever still runs is interrupted.
+    for (auto& v : vus_)
+      if (v->busy) v->conn.cancel();
+  });
+  end_timer_.expires_at(regular_end);
+  end_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    // Iterations due before the end whose timer has not fired yet still start.
+    if (arrival_ && state_ == state::running) on_arrival();
+    if (state_ == state::running || state_ == state::waiting) {
+      state_ = state::stopping;
+      arrival_timer_.cancel();
+      maybe_finish();
+    }
+  });
+  arrival_timer_.expires_at(start_);
+  arrival_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || state_ != state::waiting) return;
+    state_ = state::running;
+    if (arrival_) {
+      on_arrival();
+    } else {
+      // Closed model: every VU starts at once and loops.
+      auto now = clock::now();
+      std::vector<vu*> all(idle_.begin(), idle_.end());
+      idle_.clear();
+      for (vu* v : all) {
+        ++counts_.scheduled;
+        ++in_flight_;
+        shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) + 1,
+                                std::memory_order_relaxed);
+        v->start(now);
+      }
+    }
+  });
+}
+
+inline void scenario_runner::stop_now() {
+  if (state_ == state::done) return;
+  arrival_timer_.cancel();
+  end_timer_.cancel();
+  nanoseconds graceful{0};
+  std::visit([&](const auto& e) { graceful = e.graceful_stop(); }, sc_.exec);
+  auto hard = clock::now() + graceful;
+  if (hard < hard_timer_.expiry()) {
+    hard_timer_.expires_at(hard);
+    hard_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || state_ == state::done) return;
+      for (auto& v : vus_)
+        if (v->busy) v->conn.cancel();
+    });
+  }
+  state_ = state::stopping;
+  maybe_finish();
+}
+
+inline void scenario_runner::on_arrival() {
+  // Start every iteration that is due (a late wake-up starts the missed ones
+  // now, as k6 does), then sleep until the next one.
+  auto now = clock::now();
+  for (;;) {
+    std::optional<nanoseconds> due;
+    std::visit(
+        [&](const auto& e) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, constant_vus>)
+            due = e.due(next_index_);
+        },
+        sc_.exec);
+    if (!due) {
+      // Schedule exhausted: the end timer moves the scenario to stopping.
+      return;
+    }
+    auto at = start_ + *due;
+    if (at > now) {
+      arrival_timer_.expires_at(at);
+      arrival_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || state_ != state::running) return;
+        on_arrival();
+      });
+      return;
+    }
+    next_index_ += stripes_;
+    dispatch(at);
+  }
+}
+
+inline void scenario_runner::dispatch(clock::time_point due) {
+  ++counts_.scheduled;
+  if (idle_.empty()) {
+    ++counts_.dropped;
+    shard_.store.add_counter(iter_series_.dropped, 1);
+    // k6: a drop asks for one more VU, for later iterations, within max_vus.
+    if (shared_.vus_created.fetch_add(1, std::memory_order_relaxed) < shared_.max_vus) {
+      create_vu();
+    } else {
+      shared_.vus_created.fetch_sub(1, std::memory_order_relaxed);
+      shared_.insufficient_warned.store(true, std::memory_order_relaxed);
+    }
+    return;
+  }
+  vu* v = idle_.back();
+  idle_.pop_back();
+  ++in_flight_;
+  shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+  v->start(due);
+}
+
+inline void vu::start(clock::time_point due) {
+  busy = true;
+  iteration_start = clock::now();
+  owner_.note_lag(iteration_start, due);
+  conn.start(owner_.request(), owner_.keep_body());
+}
+
+inline void scenario_runner::on_iteration_done(vu& v) {
+  const auto& r = v.conn.result();
+  const auto now = clock::now();
+  auto& store = shard_.store;
+  // k6 emits the bytes moved at the end of every iteration, complete or not.
+  std::uint64_t sent = v.conn.bytes_sent(), received = v.conn.bytes_received();
+  store.add_counter(iter_series_.data_sent, static_cast<double>(sent - v.sent_mark));
+  store.add_counter(iter_series_.data_received, static_cast<double>(received - v.received_mark));
+  v.sent_mark = sent;
+  v.received_mark = received;
+  if (r.cancelled) {
+    ++counts_.interrupted;
+  } else {
+    record_http(r);
+    ++counts_.completed;
+    store.add_counter(iter_series_.iterations, 1);
+    store.add_trend(iter_series_.duration,
+                    static_cast<std::uint64_t>((now - v.iteration_start).count()));
+  }
+  if (!arrival_ && state_ == state::running && !r.cancelled) {
+    ++counts_.scheduled;
+    v.start(now);
+    return;
+  }
+  v.busy = false;
+  --in_flight_;
+  shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) - 1,
+                          std::memory_order_relaxed);
+  idle_.push_back(&v);
+  maybe_finish();
+}
+
+inline void scenario_runner::record_http(const http::exchange_result& r) {
+  int code = r.error.code;
+  if (code == 0 && r.status >= 400) code = 1000 + r.status;
+  if (code != 0) shard_.count_error(code);
+  const http_series& s = route(r.status, code, r.tls_version);
+  auto& store = shard_.store;
+  auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count()); };
+  store.add_counter(s.reqs, 1);
+  store.add_trend(s.duration, ns(r.duration()));
+  store.add_trend(s.blocked, ns(r.blocked));
+  store.add_trend(s.connecting, ns(r.connecting));
+  store.add_trend(s.tls_handshaking, ns(r.tls_handshaking));
+  store.add_trend(s.sending, ns(r.sending));
+  store.add_trend(s.waiting, ns(r.waiting));
+  store.add_trend(s.receiving, ns(r.receiving));
+  store.add_rate(s.failed, r.error.code != 0 || !sc_.request.expected(r.status));
+}
+
+// Tags that depend on the response are few (status, error code, TLS version), so
+// each combination is resolved once and cached: recording never builds strings.
+inline const http_series& scenario_runner::route(int status, int code,
+                                                 std::string_view tls_version) {
+  for (auto& c : routes_)
+    if (c.status == status && c.code == code && c.tls_version == tls_version) return c.series;
+  metrics::tag_set t = base_tags_;
+  t.merge(sc_.request.tags());
+  t.set("status", std::to_string(status));
+  bool expected = code < 1000 || code >= 1400 ? sc_.request.expected(status) : false;
+  if (status == 0) expected = false;
+  t.set("expected_response", expected ? "true" : "false");
+  if (status != 0) t.set("proto", "HTTP/1.1");
+  if (!tls_version.empty()) t.set("tls_version", tls_version);
+  if (code != 0) t.set("error_code", std::to_string(code));
+  using namespace metrics::builtin;
+  http_series s;
+  s.reqs = reg_.resolve(http_reqs, t);
+  s.duration = reg_.resolve(http_req_duration, t);
+  s.blocked = reg_.resolve(http_req_blocked, t);
+  s.connecting = reg_.resolve(http_req_connecting, t);
+  s.tls_handshaking = reg_.resolve(http_req_tls_handshaking, t);
+  s.sending = reg_.resolve(http_req_sending, t);
+  s.waiting = reg_.resolve(http_req_waiting, t);
+  s.receiving = reg_.resolve(http_req_receiving, t);
+  s.failed = reg_.resolve(http_req_failed, t);
+  routes_.push_back({status, code, tls_version, std::move(s)});
+  return routes_.back().series;
+}
+
+inline void scenario_runner::maybe_finish() {
+  if (state_ != state::stopping || in_flight_ > 0) return;
+  state_ = state::done;
+  arrival_timer_.cancel();
+  end_timer_.cancel();
+  hard_timer_.cancel();
+  shard_.runner_finished();
+}
+
+inline scenario_outcome scenario_runner::outcome() const {
+  return counts_;
+}
+inline metrics::store& scenario_runner::shard_store() noexcept {
+  return shard_.store;
+}
+
+}  // namespace pacer::detail
+
+#endif

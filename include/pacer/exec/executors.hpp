@@ -1,0 +1,289 @@
+#ifndef PACER_EXEC_EXECUTORS_HPP
+#define PACER_EXEC_EXECUTORS_HPP
+
+#include <pacer/core/duration.hpp>
+#include <pacer/core/error.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pacer {
+
+inline constexpr std::chrono::seconds default_graceful_stop{30};
+
+// Options every executor shares (k6: startTime, gracefulStop).
+template <class Derived>
+class executor_base {
+ public:
+  Derived& start_time(nanoseconds t) {
+    start_time_ = t;
+    return self();
+  }
+  Derived& graceful_stop(nanoseconds t) {
+    graceful_stop_ = t;
+    return self();
+  }
+  nanoseconds start_time() const noexcept { return start_time_; }
+  nanoseconds graceful_stop() const noexcept { return graceful_stop_; }
+
+ protected:
+  void validate_base() const {
+    if (start_time_ < nanoseconds::zero())
+      throw config_error("startTime", format_go_duration(start_time_), "a duration >= 0");
+    if (graceful_stop_ < nanoseconds::zero())
+      throw config_error("gracefulStop", format_go_duration(graceful_stop_), "a duration >= 0");
+  }
+  std::string common_description() const {
+    std::string d;
+    if (start_time_ > nanoseconds::zero()) d += ", startTime: " + format_go_duration(start_time_);
+    if (graceful_stop_ > nanoseconds::zero())
+      d += ", gracefulStop: " + format_go_duration(graceful_stop_);
+    return d;
+  }
+  static std::string rate_text(double per_second) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", per_second);
+    return buf;
+  }
+  static std::string vus_text(std::int64_t pre, std::int64_t max) {
+    return max > pre ? std::to_string(pre) + "-" + std::to_string(max) : std::to_string(pre);
+  }
+
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
+  nanoseconds start_time_{0};
+  nanoseconds graceful_stop_{default_graceful_stop};
+};
+
+// Open model, fixed rate: iteration k starts at k * time_unit / rate (k6's
+// constant-arrival-rate); no idle VU at that moment means a dropped iteration.
+class constant_arrival_rate : public executor_base<constant_arrival_rate> {
+ public:
+  explicit constant_arrival_rate(std::int64_t rate, nanoseconds time_unit = std::chrono::seconds(1))
+      : rate_(rate), time_unit_(time_unit) {}
+
+  constant_arrival_rate& duration(nanoseconds d) {
+    duration_ = d;
+    return *this;
+  }
+  constant_arrival_rate& pre_allocated_vus(std::int64_t n) {
+    pre_ = n;
+    return *this;
+  }
+  constant_arrival_rate& max_vus(std::int64_t n) {
+    max_ = n;
+    return *this;
+  }
+
+  std::int64_t rate() const noexcept { return rate_; }
+  nanoseconds time_unit() const noexcept { return time_unit_; }
+  nanoseconds duration() const noexcept { return duration_; }
+  std::int64_t pre_allocated_vus() const noexcept { return pre_; }
+  std::int64_t max_vus() const noexcept { return max_ ? *max_ : pre_; }
+  // k6 truncates the spacing to whole nanoseconds once.
+  nanoseconds interval() const noexcept { return time_unit_ / rate_; }
+
+  // Due time of iteration `index` (0-based) from the scenario start, or nothing
+  // past the end of the schedule.
+  std::optional<nanoseconds> due(std::uint64_t index) const noexcept {
+    nanoseconds t = interval() * static_cast<std::int64_t>(index);
+    if (t >= duration_) return std::nullopt;
+    return t;
+  }
+  std::uint64_t total_iterations() const noexcept {
+    auto iv = interval().count();
+    return iv <= 0 ? 0 : static_cast<std::uint64_t>((duration_.count() + iv - 1) / iv);
+  }
+  nanoseconds regular_duration() const noexcept { return duration_; }
+
+  void validate() const {
+    validate_base();
+    if (rate_ <= 0) throw config_error("rate", std::to_string(rate_), "an integer > 0");
+    if (time_unit_ <= nanoseconds::zero())
+      throw config_error("timeUnit", format_go_duration(time_unit_), "a duration > 0");
+    if (time_unit_ / rate_ <= nanoseconds::zero())
+      throw config_error("rate", std::to_string(rate_), "at most one iteration per nanosecond");
+    if (duration_ < std::chrono::seconds(1))
+      throw config_error("duration", format_go_duration(duration_), "a duration >= 1s");
+    if (pre_ < 0) throw config_error("preAllocatedVUs", std::to_string(pre_), "an integer >= 0");
+    if (max_vus() < pre_)
+      throw config_error("maxVUs", std::to_string(max_vus()),
+                         "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
+    if (max_vus() == 0) throw config_error("maxVUs", "0", "an integer > 0");
+  }
+  std::string description() const {
+    double per_s = static_cast<double>(rate_) * 1e9 / static_cast<double>(time_unit_.count());
+    return rate_text(per_s) + " iterations/s for " + format_go_duration(duration_) +
+           " (maxVUs: " + vus_text(pre_, max_vus()) + common_description() + ")";
+  }
+
+ private:
+  std::int64_t rate_;
+  nanoseconds time_unit_;
+  nanoseconds duration_{0};
+  std::int64_t pre_ = 0;
+  std::optional<std::int64_t> max_;
+};
+
+// One stage of a ramping executor: reach `target` at the end of `duration`.
+struct stage {
+  nanoseconds duration;
+  std::int64_t target;
+};
+
+// Open model, piecewise-linear rate (k6's ramping-arrival-rate): the n-th
+// iteration (n = 1, 2, ...) starts when the area under the rate curve reaches n.
+class ramping_arrival_rate : public executor_base<ramping_arrival_rate> {
+ public:
+  explicit ramping_arrival_rate(std::int64_t start_rate = 0,
+                                nanoseconds time_unit = std::chrono::seconds(1))
+      : start_rate_(start_rate), time_unit_(time_unit) {}
+
+  ramping_arrival_rate& stages(std::vector<stage> s) {
+    stages_ = std::move(s);
+    return *this;
+  }
+  ramping_arrival_rate& add_stage(nanoseconds d, std::int64_t target) {
+    stages_.push_back({d, target});
+    return *this;
+  }
+  ramping_arrival_rate& pre_allocated_vus(std::int64_t n) {
+    pre_ = n;
+    return *this;
+  }
+  ramping_arrival_rate& max_vus(std::int64_t n) {
+    max_ = n;
+    return *this;
+  }
+
+  std::int64_t start_rate() const noexcept { return start_rate_; }
+  nanoseconds time_unit() const noexcept { return time_unit_; }
+  const std::vector<stage>& stages() const noexcept { return stages_; }
+  std::int64_t pre_allocated_vus() const noexcept { return pre_; }
+  std::int64_t max_vus() const noexcept { return max_ ? *max_ : pre_; }
+  nanoseconds regular_duration() const noexcept {
+    nanoseconds total{0};
+    for (auto& s : stages_)
+      total += s.duration;
+    return total;
+  }
+
+  // Due time of iteration `index` (0-based, so n = index + 1), or nothing when
+  // the stages end before its area is reached.
+  std::optional<nanoseconds> due(std::uint64_t index) const noexcept {
+    const long double n = static_cast<long double>(index) + 1;
+    const long double unit = static_cast<long double>(time_unit_.count());
+    constexpr long double eps = 1e-9L;
+    long double area_before = 0;
+    long double stage_start = 0;
+    long double level = static_cast<long double>(start_rate_) / unit;  // per ns
+    for (const auto& s : stages_) {
+      const long double d = static_cast<long double>(s.duration.count());
+      const long double target = static_cast<long double>(s.target) / unit;
+      const long double area = (level + target) / 2 * d;
+      if (d > 0 && area_before + area >= n - eps) {
+        long double k = n - area_before;
+        long double x;
+        if (std::fabs(static_cast<double>(target - level)) < 1e-30) {
+          x = k / target;
+        } else {
+          long double disc = d * (level * level * d + 2 * k * (target - level));
+          if (disc < 0) disc = 0;
+          x = (level * d - std::sqrt(disc)) / (level - target);
+        }
+        if (x > d) x = d;
+        if (x < 0) x = 0;
+        return nanoseconds(static_cast<std::int64_t>(std::llround(stage_start + x)));
+      }
+      area_before += area;
+      stage_start += d;
+      level = target;
+    }
+    return std::nullopt;
+  }
+
+  void validate() const {
+    validate_base();
+    if (start_rate_ < 0)
+      throw config_error("startRate", std::to_string(start_rate_), "an integer >= 0");
+    if (time_unit_ <= nanoseconds::zero())
+      throw config_error("timeUnit", format_go_duration(time_unit_), "a duration > 0");
+    if (stages_.empty())
+      throw config_error("stages", "[]", "at least one stage {duration, target}");
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      if (stages_[i].duration < nanoseconds::zero())
+        throw config_error("stages[" + std::to_string(i) + "].duration",
+                           format_go_duration(stages_[i].duration), "a duration >= 0");
+      if (stages_[i].target < 0)
+        throw config_error("stages[" + std::to_string(i) + "].target",
+                           std::to_string(stages_[i].target), "an integer >= 0");
+    }
+    if (pre_ < 0) throw config_error("preAllocatedVUs", std::to_string(pre_), "an integer >= 0");
+    if (max_vus() < pre_)
+      throw config_error("maxVUs", std::to_string(max_vus()),
+                         "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
+    if (max_vus() == 0) throw config_error("maxVUs", "0", "an integer > 0");
+  }
+  std::string description() const {
+    std::int64_t peak = start_rate_;
+    for (auto& s : stages_)
+      peak = s.target > peak ? s.target : peak;
+    double per_s = static_cast<double>(peak) * 1e9 / static_cast<double>(time_unit_.count());
+    return "Up to " + rate_text(per_s) + " iterations/s for " +
+           format_go_duration(regular_duration()) + " over " + std::to_string(stages_.size()) +
+           " stages (maxVUs: " + vus_text(pre_, max_vus()) + common_description() + ")";
+  }
+
+ private:
+  std::int64_t start_rate_;
+  nanoseconds time_unit_;
+  std::vector<stage> stages_;
+  std::int64_t pre_ = 0;
+  std::optional<std::int64_t> max_;
+};
+
+// Closed model (k6's constant-vus): `vus` VUs loop iterations back to back.
+class constant_vus : public executor_base<constant_vus> {
+ public:
+  explicit constant_vus(std::int64_t vus = 1) : vus_(vus) {}
+  constant_vus& duration(nanoseconds d) {
+    duration_ = d;
+    return *this;
+  }
+  std::int64_t vus() const noexcept { return vus_; }
+  nanoseconds duration() const noexcept { return duration_; }
+  nanoseconds regular_duration() const noexcept { return duration_; }
+  std::int64_t max_vus() const noexcept { return vus_; }
+  std::int64_t pre_allocated_vus() const noexcept { return vus_; }
+
+  void validate() const {
+    validate_base();
+    if (vus_ <= 0) throw config_error("vus", std::to_string(vus_), "an integer > 0");
+    if (duration_ < std::chrono::seconds(1))
+      throw config_error("duration", format_go_duration(duration_), "a duration >= 1s");
+  }
+  std::string description() const {
+    return std::to_string(vus_) + " looping VUs for " + format_go_duration(duration_) + " (" +
+           common_description().substr(common_description().empty() ? 0 : 2) + ")";
+  }
+
+ private:
+  std::int64_t vus_;
+  nanoseconds duration_{0};
+};
+
+using executor = std::variant<constant_arrival_rate, ramping_arrival_rate, constant_vus>;
+
+inline bool is_arrival_rate(const executor& e) {
+  return !std::holds_alternative<constant_vus>(e);
+}
+
+}  // namespace pacer
+
+#endif

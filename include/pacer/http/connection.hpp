@@ -1,0 +1,541 @@
+#ifndef PACER_HTTP_CONNECTION_HPP
+#define PACER_HTTP_CONNECTION_HPP
+
+#include <pacer/http/error_codes.hpp>
+#include <pacer/http/request.hpp>
+#include <pacer/http/response.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pacer::http {
+
+// Size limits on a response; past one, the request fails with an error code.
+struct response_limits {
+  std::uint64_t header_bytes = 1u << 20;  // 1 MiB, as Go's default
+  std::uint64_t body_bytes = 64u << 20;   // 64 MiB
+};
+
+// The k6 timing phases of one request, and how it ended.
+struct exchange_result {
+  int status = 0;
+  failure error;           // code 0: transport succeeded
+  bool cancelled = false;  // stopped by the engine (hard stop), not a request outcome
+  bool reused = false;     // sent on a kept-alive connection
+  std::string_view tls_version;
+  std::chrono::nanoseconds blocked{}, connecting{}, tls_handshaking{}, sending{}, waiting{},
+      receiving{};
+  std::chrono::nanoseconds duration() const noexcept { return sending + waiting + receiving; }
+};
+
+namespace detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using clock = std::chrono::steady_clock;
+using socket_t = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+using tls_stream_t = asio::ssl::stream<socket_t&>;
+
+// A response parser that never allocates per response: header fields are copied
+// into a reused arena and the body into a reused string (or only counted).
+class response_parser final : public beast::http::basic_parser<false> {
+ public:
+  response_parser(std::string& arena, std::vector<header_field>& fields, std::string& body,
+                  bool keep_body)
+      : arena_(arena), fields_(fields), body_(body), keep_body_(keep_body) {
+    arena_.clear();
+    fields_.clear();
+    body_.clear();
+  }
+  int status() const noexcept { return status_; }
+
+ private:
+  void on_request_impl(beast::http::verb, beast::string_view, beast::string_view, int,
+                       boost::system::error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, boost::system::error_code&) override {
+    status_ = code;
+  }
+  void on_field_impl(beast::http::field, beast::string_view name, beast::string_view value,
+                     boost::system::error_code&) override {
+    header_field f;
+    f.name_offset = arena_.size();
+    f.name_size = name.size();
+    arena_.append(name.data(), name.size());
+    f.value_offset = arena_.size();
+    f.value_size = value.size();
+    arena_.append(value.data(), value.size());
+    fields_.push_back(f);
+  }
+  void on_header_impl(boost::system::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&,
+                         boost::system::error_code&) override {}
+  std::size_t on_body_impl(beast::string_view s, boost::system::error_code&) override {
+    if (keep_body_) body_.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view,
+                            boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view s,
+                                 boost::system::error_code&) override {
+    if (keep_body_) body_.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_finish_impl(boost::system::error_code&) override {}
+
+  std::string& arena_;
+  std::vector<header_field>& fields_;
+  std::string& body_;
+  bool keep_body_;
+  int status_ = 0;
+};
+
+// One keep-alive HTTP/1.1 connection (plain or TLS) to one origin, owned by one
+// VU and driven by one io_context thread. It runs one exchange at a time and
+// reports completion to its listener; errors become k6 error codes, never throws.
+class connection {
+ public:
+  struct listener {
+    virtual void on_exchange_done() = 0;
+
+   protected:
+    ~listener() = default;
+  };
+
+  connection(asio::io_context& ioc, asio::ssl::context* tls_ctx,
+             const std::vector<asio::ip::tcp::endpoint>* endpoints, failure resolve_error,
+             const url& origin, response_limits limits, listener& owner)
+      : socket_(ioc.get_executor()),
+        tls_ctx_(tls_ctx),
+        endpoints_(endpoints),
+        resolve_error_(resolve_error),
+        origin_(origin),
+        limits_(limits),
+        owner_(owner) {}
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() {
+    close();
+    if (session_ != nullptr) SSL_SESSION_free(session_);
+  }
+
+  // Sends `req` and reads its response; `on_exchange_done` follows exactly once.
+  void start(const request& req, bool keep_body) {
+    req_ = &req;
+    keep_body_ = keep_body;
+    abort_ = abort_reason::none;
+    result_ = exchange_result{};
+    retried_ = false;
+    t_start_ = clock::now();
+    deadline_ = t_start_ + req.timeout();
+    busy_ = true;
+    begin_exchange();
+  }
+
+  // Hard stop by the engine: the exchange ends as cancelled.
+  void cancel() { abort(abort_reason::cancelled); }
+  // Called by the shard's timeout sweep.
+  clock::time_point deadline() const noexcept {
+    return busy_ ? deadline_ : clock::time_point::max();
+  }
+  void expire() { abort(abort_reason::timed_out); }
+
+  bool busy() const noexcept { return busy_; }
+  const exchange_result& result() const noexcept { return result_; }
+  response_view response() const noexcept {
+    return response_view(result_.status, arena_, fields_, body_);
+  }
+
+  // Bytes moved on the wire over the connection's lifetime (TLS records included).
+  std::uint64_t bytes_sent() const noexcept {
+    return bytes_sent_ + (tls_ ? BIO_number_written(SSL_get_wbio(ssl())) : 0);
+  }
+  std::uint64_t bytes_received() const noexcept {
+    return bytes_received_ + (tls_ ? BIO_number_read(SSL_get_rbio(ssl())) : 0);
+  }
+  std::uint64_t connects() const noexcept { return connects_; }
+  std::uint64_t resumed_sessions() const noexcept { return resumed_; }
+
+  void close() noexcept {
+    if (tls_) {
+      SSL* ssl = tls_->native_handle();
+      bytes_sent_ += BIO_number_written(SSL_get_wbio(ssl));
+      bytes_received_ += BIO_number_read(SSL_get_rbio(ssl));
+      // Without this, freeing an SSL that never sent close_notify marks its session
+      // not resumable, and the next connection would pay a full handshake.
+      if (open_) SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    tls_.reset();
+    open_ = false;
+  }
+
+ private:
+  enum class abort_reason { none, cancelled, timed_out };
+  enum class phase { connect, handshake, write, read };
+
+  // OpenSSL's getters take a non-const SSL*; reading counters does not modify it.
+  SSL* ssl() const noexcept { return const_cast<tls_stream_t&>(*tls_).native_handle(); }
+
+  void abort(abort_reason why) {
+    if (!busy_ || abort_ != abort_reason::none) return;
+    abort_ = why;
+    // Closing the socket completes the pending operation with operation_aborted;
+    // its handler then finishes the exchange.
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  void begin_exchange() {
+    if (open_) {
+      result_.reused = true;
+      t_ready_ = t_start_;
+      send();
+    } else {
+      result_.reused = false;
+      connect(0);
+    }
+  }
+
+  void connect(std::size_t endpoint_index) {
+    phase_ = phase::connect;
+    if (resolve_error_.code != 0) return fail_soon(resolve_error_);
+    if (endpoint_index >= endpoints_->size())
+      return fail_soon({http::error_code::dial, "dial: no address"});
+    const auto& ep = (*endpoints_)[endpoint_index];
+    boost::system::error_code ec;
+    socket_.close(ec);
+    socket_.open(ep.protocol(), ec);
+    if (ec) return fail_soon(classify_dial(ec));
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    t_connect_ = clock::now();
+    socket_.async_connect(ep, [this, endpoint_index](boost::system::error_code e) {
+      if (aborted()) return;
+      if (e) {
+        if (endpoint_index + 1 < endpoints_->size()) return connect(endpoint_index + 1);
+        return fail(classify_dial(e));
+      }
+      ++connects_;
+      auto now = clock::now();
+      result_.connecting = now - t_connect_;
+      if (tls_ctx_ != nullptr && origin_.tls) return handshake();
+      open_ = true;
+      t_ready_ = now;
+      send();
+    });
+  }
+
+  void handshake() {
+    phase_ = phase::handshake;
+    tls_.emplace(socket_, *tls_ctx_);
+    SSL* ssl = tls_->native_handle();
+    bool ip = origin_.host_is_ip_literal();
+    // SNI is for names only (RFC 6066); verification checks names or IPs.
+    if (!ip) SSL_set_tlsext_host_name(ssl, origin_.host.c_str());
+    if (ip)
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), origin_.host.c_str());
+    else
+      SSL_set1_host(ssl, origin_.host.c_str());
+    if (session_ != nullptr) SSL_set_session(ssl, session_);
+    t_handshake_ = clock::now();
+    tls_->async_handshake(asio::ssl::stream_base::client, [this](boost::system::error_code e) {
+      if (aborted()) return;
+      if (e) return fail(classify_handshake(e));
+      auto now = clock::now();
+      result_.tls_handshaking = now - t_handshake_;
+      if (SSL_session_reused(tls_->native_handle())) ++resumed_;
+      session_saved_ = false;
+      open_ = true;
+      t_ready_ = now;
+      send();
+    });
+  }
+
+  void send() {
+    phase_ = phase::write;
+    result_.blocked = t_ready_ - t_start_;
+    const std::string& wire = req_->wire();
+    auto on_written = [this](boost::system::error_code e, std::size_t n) {
+      if (!tls_) bytes_sent_ += n;
+      if (aborted()) return;
+      if (e) {
+        if (may_retry(e)) return retry();
+        return fail(classify_io(e, true));
+      }
+      t_written_ = clock::now();
+      result_.sending = t_written_ - t_ready_;
+      parser_.emplace(arena_, fields_, body_, keep_body_);
+      parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
+      parser_->body_limit(limits_.body_bytes);
+      parser_->eager(true);
+      if (req_->method() == "HEAD") parser_->skip(true);
+      got_bytes_ = false;
+      read();
+    };
+    if (tls_)
+      asio::async_write(*tls_, asio::buffer(wire), on_written);
+    else
+      asio::async_write(socket_, asio::buffer(wire), on_written);
+  }
+
+  void read() {
+    phase_ = phase::read;
+    if (rbuf_.empty()) rbuf_.resize(16 * 1024);
+    if (end_ == rbuf_.size()) {
+      // The unparsed part fills the buffer: compact, then grow up to the header limit.
+      if (begin_ > 0) {
+        std::memmove(rbuf_.data(), rbuf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+      } else {
+        rbuf_.resize(rbuf_.size() * 2);
+      }
+    }
+    auto buf = asio::buffer(rbuf_.data() + end_, rbuf_.size() - end_);
+    auto on_read = [this](boost::system::error_code e, std::size_t n) {
+      if (!tls_) bytes_received_ += n;
+      if (aborted()) return;
+      if (n > 0) {
+        if (!got_bytes_) {
+          got_bytes_ = true;
+          t_first_byte_ = clock::now();
+        }
+        end_ += n;
+        if (!parse()) return;
+        if (parser_->is_done()) return finish();
+      }
+      if (e) {
+        if (e == asio::error::eof || e == asio::ssl::error::stream_truncated) {
+          if (!got_bytes_ && may_retry(e)) return retry();
+          if (parser_->got_some()) {
+            boost::system::error_code pe;
+            parser_->put_eof(pe);
+            if (!pe && parser_->is_done()) return finish();
+          }
+        } else if (!got_bytes_ && may_retry(e)) {
+          return retry();
+        }
+        return fail(classify_io(e, false));
+      }
+      read();
+    };
+    if (tls_)
+      tls_->async_read_some(buf, on_read);
+    else
+      socket_.async_read_some(buf, on_read);
+  }
+
+  // Feeds buffered bytes to the parser; false when the response is malformed.
+  bool parse() {
+    while (begin_ < end_ && !parser_->is_done()) {
+      boost::system::error_code e;
+      std::size_t used = parser_->put(asio::buffer(rbuf_.data() + begin_, end_ - begin_), e);
+      begin_ += used;
+      if (e == beast::http::error::need_more) break;
+      if (e) {
+        fail(classify_io(e, false));
+        return false;
+      }
+      if (used == 0) break;
+    }
+    if (begin_ == end_) begin_ = end_ = 0;
+    return true;
+  }
+
+  void finish() {
+    auto now = clock::now();
+    result_.status = parser_->status();
+    result_.waiting = t_first_byte_ - t_written_;
+    result_.receiving = now - t_first_byte_;
+    if (tls_) {
+      result_.tls_version = tls_version_name(tls_->native_handle());
+      save_session();
+    }
+    bool keep = parser_->keep_alive();
+    // Bytes after the response are not ours to interpret: start afresh.
+    begin_ = end_ = 0;
+    if (!keep) close();
+    done();
+  }
+
+  void fail(failure f) {
+    auto now = clock::now();
+    result_.error = f;
+    result_.status = 0;
+    switch (phase_) {
+      case phase::connect:
+      case phase::handshake:
+        result_.blocked = now - t_start_;
+        break;
+      case phase::write:
+        result_.blocked = t_ready_ - t_start_;
+        result_.sending = now - t_ready_;
+        break;
+      case phase::read:
+        // k6: with no response, waiting runs from "request written" to the end.
+        if (got_bytes_) {
+          result_.waiting = t_first_byte_ - t_written_;
+          result_.receiving = now - t_first_byte_;
+        } else {
+          result_.waiting = now - t_written_;
+        }
+        break;
+    }
+    begin_ = end_ = 0;
+    close();
+    done();
+  }
+
+  // A failure found while starting is reported from the io_context, never from
+  // inside start(): callers may start the next exchange from the completion.
+  void fail_soon(failure f) {
+    asio::post(socket_.get_executor(), [this, f] {
+      if (aborted()) return;
+      fail(f);
+    });
+  }
+
+  void done() {
+    busy_ = false;
+    owner_.on_exchange_done();
+  }
+
+  // A handler that runs after abort() finishes the exchange here.
+  bool aborted() {
+    if (abort_ == abort_reason::none) return false;
+    if (abort_ == abort_reason::cancelled) {
+      result_.cancelled = true;
+      begin_ = end_ = 0;
+      close();
+      done();
+    } else {
+      fail(phase_ == phase::connect
+               ? failure{http::error_code::dial_timeout, "dial: i/o timeout"}
+               : failure{http::error_code::request_timeout, "request timeout"});
+    }
+    return true;
+  }
+
+  // A kept-alive connection the server closed before answering: resend once on a
+  // new connection, as browsers and Go's client do.
+  bool may_retry(const boost::system::error_code& e) const {
+    if (!result_.reused || retried_) return false;
+    return e == asio::error::eof || e == asio::error::connection_reset ||
+           e == asio::error::broken_pipe || e == asio::ssl::error::stream_truncated;
+  }
+  void retry() {
+    retried_ = true;
+    close();
+    begin_ = end_ = 0;
+    t_start_ = clock::now();
+    begin_exchange();
+  }
+
+  failure classify_handshake(const boost::system::error_code& e) {
+    if (e.category() != asio::error::get_ssl_category()) {
+      if (e == asio::error::eof || e == asio::ssl::error::stream_truncated)
+        return {http::error_code::tls, "tls: handshake failed: connection closed"};
+      return classify_io(e, false);
+    }
+    long v = SSL_get_verify_result(tls_->native_handle());
+    switch (v) {
+      case X509_V_OK:
+        return {http::error_code::tls, "tls: handshake failure"};
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return {http::error_code::tls_hostname_mismatch,
+                "x509: certificate doesn't match hostname"};
+      case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+      case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      case X509_V_ERR_CERT_UNTRUSTED:
+        return {http::error_code::tls_unknown_authority,
+                "x509: certificate signed by unknown authority"};
+      default:
+        return {http::error_code::tls, "x509: certificate verification failed"};
+    }
+  }
+
+  void save_session() {
+    if (session_saved_) return;
+    // TLS 1.3 tickets arrive after the handshake, so look after the first response.
+    SSL_SESSION* s = SSL_get1_session(tls_->native_handle());
+    if (s == nullptr) return;
+    if (!SSL_SESSION_is_resumable(s)) {
+      SSL_SESSION_free(s);
+      return;
+    }
+    if (session_ != nullptr) SSL_SESSION_free(session_);
+    session_ = s;
+    session_saved_ = true;
+  }
+
+  static std::string_view tls_version_name(SSL* ssl) {
+    switch (SSL_version(ssl)) {
+      case TLS1_3_VERSION:
+        return "tls1.3";
+      case TLS1_2_VERSION:
+        return "tls1.2";
+      case TLS1_1_VERSION:
+        return "tls1.1";
+      default:
+        return "tls1.0";
+    }
+  }
+
+  socket_t socket_;
+  std::optional<tls_stream_t> tls_;
+  asio::ssl::context* tls_ctx_;
+  const std::vector<asio::ip::tcp::endpoint>* endpoints_;
+  failure resolve_error_;
+  url origin_;
+  response_limits limits_;
+  listener& owner_;
+
+  const request* req_ = nullptr;
+  bool keep_body_ = false;
+  bool busy_ = false;
+  bool open_ = false;
+  bool retried_ = false;
+  bool got_bytes_ = false;
+  bool session_saved_ = false;
+  abort_reason abort_ = abort_reason::none;
+  phase phase_ = phase::connect;
+  exchange_result result_;
+  SSL_SESSION* session_ = nullptr;
+
+  std::optional<response_parser> parser_;
+  std::vector<char> rbuf_;
+  std::size_t begin_ = 0, end_ = 0;
+  std::string arena_;
+  std::vector<header_field> fields_;
+  std::string body_;
+
+  std::uint64_t bytes_sent_ = 0, bytes_received_ = 0, connects_ = 0, resumed_ = 0;
+  clock::time_point t_start_, deadline_, t_connect_, t_handshake_, t_ready_, t_written_,
+      t_first_byte_;
+};
+
+}  // namespace detail
+}  // namespace pacer::http
+
+#endif

@@ -1,0 +1,19 @@
+#ifndef PACER_PACER_HPP
+#define PACER_PACER_HPP
+
+// Everything a load-test harness needs.
+#include <pacer/core/duration.hpp>
+#include <pacer/core/env.hpp>
+#include <pacer/core/error.hpp>
+#include <pacer/exec/executors.hpp>
+#include <pacer/http/request.hpp>
+#include <pacer/http/tls.hpp>
+#include <pacer/metrics/histogram.hpp>
+#include <pacer/metrics/registry.hpp>
+#include <pacer/report/summary_json.hpp>
+#include <pacer/scenario/result.hpp>
+#include <pacer/scenario/run.hpp>
+#include <pacer/scenario/scenario.hpp>
+#include <pacer/version.hpp>
+
+#endif

@@ -1,0 +1,73 @@
+#ifndef PACER_SCENARIO_RESULT_HPP
+#define PACER_SCENARIO_RESULT_HPP
+
+#include <pacer/core/duration.hpp>
+#include <pacer/core/error.hpp>
+#include <pacer/metrics/registry.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pacer {
+
+// How the iterations of one scenario ended. Every scheduled iteration ends as
+// exactly one of completed, interrupted or dropped.
+struct scenario_outcome {
+  std::string name;
+  std::string description;
+  std::uint64_t scheduled = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t interrupted = 0;
+  std::uint64_t dropped = 0;
+  std::int64_t vus_initialized = 0;
+};
+
+// What a run measured: merged metrics of all shards plus the counts k6 does not give.
+struct run_result {
+  metrics::registry registry;
+  metrics::store metrics;
+  nanoseconds test_run_duration{0};
+  std::vector<scenario_outcome> scenarios;
+  std::map<int, std::uint64_t> failed_requests_by_error_code;
+  std::vector<std::string> warnings;
+  std::vector<std::string> summary_trend_stats;
+  bool aborted_by_signal = false;
+  unsigned threads = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t tls_sessions_resumed = 0;
+
+  exit_code code() const noexcept {
+    return aborted_by_signal ? exit_code::aborted_by_signal : exit_code::ok;
+  }
+
+  // The aggregate of a metric or submetric by its summary key, or nullptr.
+  const metrics::sink* find(std::string_view key) const {
+    for (std::uint32_t i = 0; i < registry.size(); ++i)
+      if (registry.info(i).key == key) return &metrics[i];
+    return nullptr;
+  }
+  // A counter's total (0 when absent).
+  double count(std::string_view key) const {
+    const auto* s = find(key);
+    return s == nullptr ? 0 : s->sum;
+  }
+
+  scenario_outcome totals() const {
+    scenario_outcome t;
+    t.name = "all";
+    for (auto& s : scenarios) {
+      t.scheduled += s.scheduled;
+      t.completed += s.completed;
+      t.interrupted += s.interrupted;
+      t.dropped += s.dropped;
+      t.vus_initialized += s.vus_initialized;
+    }
+    return t;
+  }
+};
+
+}  // namespace pacer
+
+#endif

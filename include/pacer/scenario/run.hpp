@@ -1,0 +1,289 @@
+#ifndef PACER_SCENARIO_RUN_HPP
+#define PACER_SCENARIO_RUN_HPP
+
+#include <pacer/exec/engine.hpp>
+#include <pacer/scenario/result.hpp>
+#include <pacer/scenario/scenario.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace pacer {
+namespace detail {
+
+// Every built-in metric, plus the submetric k6 always reports.
+inline metrics::registry builtin_registry() {
+  using namespace metrics::builtin;
+  using metrics::metric_type;
+  using metrics::value_kind;
+  metrics::registry r;
+  r.metric(vus, metric_type::gauge, value_kind::plain);
+  r.metric(vus_max, metric_type::gauge, value_kind::plain);
+  r.metric(iterations, metric_type::counter, value_kind::plain);
+  r.metric(iteration_duration, metric_type::trend, value_kind::time);
+  r.metric(dropped_iterations, metric_type::counter, value_kind::plain);
+  r.metric(data_sent, metric_type::counter, value_kind::data);
+  r.metric(data_received, metric_type::counter, value_kind::data);
+  r.metric(http_reqs, metric_type::counter, value_kind::plain);
+  r.metric(http_req_duration, metric_type::trend, value_kind::time);
+  r.metric(http_req_blocked, metric_type::trend, value_kind::time);
+  r.metric(http_req_connecting, metric_type::trend, value_kind::time);
+  r.metric(http_req_tls_handshaking, metric_type::trend, value_kind::time);
+  r.metric(http_req_sending, metric_type::trend, value_kind::time);
+  r.metric(http_req_waiting, metric_type::trend, value_kind::time);
+  r.metric(http_req_receiving, metric_type::trend, value_kind::time);
+  r.metric(http_req_failed, metric_type::rate, value_kind::plain);
+  r.metric(iteration_schedule_lag, metric_type::trend, value_kind::time);
+  r.submetric(http_req_duration, metrics::tag_set{{"expected_response", "true"}},
+              "http_req_duration{expected_response:true}");
+  return r;
+}
+
+inline void validate_plan(const test_plan& plan) {
+  if (plan.scenarios.empty()) throw config_error("scenarios", "(none)", "at least one scenario");
+  for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+    const auto& sc = plan.scenarios[i];
+    bool ok = !sc.name.empty();
+    for (char c : sc.name)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '_' || c == '-'))
+        ok = false;
+    if (!ok) throw config_error("scenario name", sc.name, "letters, digits, _ and - only");
+    for (std::size_t j = 0; j < i; ++j)
+      if (plan.scenarios[j].name == sc.name)
+        throw config_error("scenario name", sc.name, "a name used by one scenario only");
+    std::visit([](const auto& e) { e.validate(); }, sc.exec);
+  }
+  for (auto& s : plan.options.summary_trend_stats) {
+    bool ok = s == "avg" || s == "min" || s == "med" || s == "max" || s == "count";
+    if (!ok && s.size() > 3 && s.rfind("p(", 0) == 0 && s.back() == ')') {
+      try {
+        std::size_t used = 0;
+        double p = std::stod(s.substr(2, s.size() - 3), &used);
+        ok = used == s.size() - 3 && p >= 0 && p <= 100;
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok)
+      throw config_error("summaryTrendStats", s,
+                         "avg, min, med, max, count or p(N) with 0 <= N <= 100");
+  }
+}
+
+inline http::failure resolve(const http::url& u, std::vector<boost::asio::ip::tcp::endpoint>& out) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(u.host, std::to_string(u.port), ec);
+  if (ec) {
+    if (ec == boost::asio::error::host_not_found ||
+        ec == boost::asio::error::host_not_found_try_again)
+      return {http::error_code::dns_no_such_host, "lookup: no such host"};
+    return {http::error_code::dns, "lookup failed"};
+  }
+  for (const auto& r : results)
+    out.push_back(r.endpoint());
+  return {};
+}
+
+// SIGINT/SIGTERM: the first stops the run gracefully, a second exits at once (k6).
+inline std::atomic<int>& signals_seen() {
+  static std::atomic<int> n{0};
+  return n;
+}
+extern "C" inline void pacer_on_signal(int) {
+  if (signals_seen().fetch_add(1) >= 1) _exit(static_cast<int>(exit_code::aborted_by_signal));
+}
+
+class signal_guard {
+ public:
+  explicit signal_guard(bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+    signals_seen().store(0);
+    struct sigaction sa {};
+    sa.sa_handler = &pacer_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~signal_guard() {
+    if (!enabled_) return;
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  bool fired() const noexcept { return enabled_ && signals_seen().load() > 0; }
+
+ private:
+  bool enabled_;
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+}  // namespace detail
+
+// Runs every scenario of the plan to completion and returns what was measured.
+// Throws config_error (exit code 104) before sending anything if the plan is invalid.
+inline run_result run(const test_plan& plan) {
+  using namespace std::chrono;
+  detail::validate_plan(plan);
+  const auto& opt = plan.options;
+
+  run_result result;
+  result.registry = detail::builtin_registry();
+  result.summary_trend_stats = opt.summary_trend_stats;
+  const auto& reg = result.registry;
+
+  unsigned shards_n =
+      opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  result.threads = shards_n;
+
+  // Setup: addresses resolved once, one TLS context, request bytes built once.
+  std::vector<std::unique_ptr<detail::origin>> origins;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  nanoseconds min_timeout = hours(24);
+  for (const auto& sc : plan.scenarios) {
+    auto o = std::make_unique<detail::origin>();
+    o->url = sc.request.target();
+    o->resolve_error = detail::resolve(o->url, o->endpoints);
+    if (o->url.tls && !tls) tls = http::detail::make_client_context(opt.tls);
+    (void)sc.request.wire();
+    min_timeout = std::min(min_timeout, sc.request.timeout());
+    origins.push_back(std::move(o));
+  }
+  auto sweep = std::clamp<nanoseconds>(min_timeout / 20, milliseconds(5), milliseconds(250));
+
+  std::vector<std::unique_ptr<detail::shard>> shards;
+  for (unsigned i = 0; i < shards_n; ++i)
+    shards.push_back(std::make_unique<detail::shard>(reg, sweep));
+
+  std::vector<std::unique_ptr<detail::scenario_shared>> shared;
+  unsigned rotation = 0;
+  for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+    const auto& sc = plan.scenarios[i];
+    std::int64_t pre = 0, max = 0;
+    std::visit(
+        [&](const auto& e) {
+          pre = e.pre_allocated_vus();
+          max = e.max_vus();
+        },
+        sc.exec);
+    auto sh = std::make_unique<detail::scenario_shared>();
+    sh->max_vus = max;
+    sh->vus_created = pre;
+    // A scenario spreads over as many shards as it has VUs to start with.
+    auto stripes = static_cast<unsigned>(std::clamp<std::int64_t>(pre, 1, shards_n));
+    for (unsigned s = 0; s < stripes; ++s) {
+      std::int64_t initial = pre / stripes + (static_cast<std::int64_t>(s) < pre % stripes ? 1 : 0);
+      auto& target = *shards[(s + rotation) % shards_n];
+      target.add_runner(std::make_unique<detail::scenario_runner>(
+          target, sc, *sh, *origins[i], tls.get(), reg, opt.limits, s, stripes, initial));
+    }
+    rotation += stripes;
+    shared.push_back(std::move(sh));
+  }
+
+  detail::signal_guard signals(opt.handle_signals);
+  metrics::store coordinator_store(reg.size());
+  auto vus_ids = reg.resolve(metrics::builtin::vus, {});
+  auto vus_max_ids = reg.resolve(metrics::builtin::vus_max, {});
+  auto sample_gauges = [&] {
+    std::int64_t active = 0, max_vus = 0;
+    for (auto& s : shards) {
+      active += s->active_vus.load(std::memory_order_relaxed);
+      max_vus += s->vus_max.load(std::memory_order_relaxed);
+    }
+    coordinator_store.add_gauge(vus_ids, static_cast<double>(active));
+    coordinator_store.add_gauge(vus_max_ids, static_cast<double>(max_vus));
+  };
+
+  std::mutex m;
+  std::condition_variable cv;
+  unsigned finished = 0;
+  const auto test_start = steady_clock::now() + milliseconds(10);
+  std::vector<std::thread> threads;
+  for (auto& s : shards) {
+    threads.emplace_back([&, sp = s.get()] {
+      if (!sp->idle()) sp->run(test_start);
+      std::lock_guard<std::mutex> lock(m);
+      ++finished;
+      cv.notify_all();
+    });
+  }
+
+  // The coordinator: gauges every second, and stop requests from signals.
+  sample_gauges();
+  auto next_tick = steady_clock::now() + seconds(1);
+  bool stop_sent = false;
+  {
+    std::unique_lock<std::mutex> lock(m);
+    while (finished < shards.size()) {
+      auto wake = std::min(next_tick, steady_clock::now() + milliseconds(50));
+      cv.wait_until(lock, wake, [&] { return finished == shards.size(); });
+      if (finished == shards.size()) break;
+      if (!stop_sent && signals.fired()) {
+        stop_sent = true;
+        result.aborted_by_signal = true;
+        for (auto& s : shards)
+          s->request_stop();
+      }
+      if (steady_clock::now() >= next_tick) {
+        lock.unlock();
+        sample_gauges();
+        lock.lock();
+        next_tick += seconds(1);
+      }
+    }
+  }
+  const auto test_end = steady_clock::now();
+  for (auto& t : threads)
+    t.join();
+  sample_gauges();
+
+  result.test_run_duration = duration_cast<nanoseconds>(test_end - test_start);
+  result.metrics = metrics::store(reg.size());
+  result.metrics.merge(coordinator_store, reg);
+  std::map<std::string, scenario_outcome> by_name;
+  for (auto& s : shards) {
+    result.metrics.merge(s->store, reg);
+    for (std::size_t c = 0; c < s->error_counts.size(); ++c)
+      if (s->error_counts[c] != 0)
+        result.failed_requests_by_error_code[static_cast<int>(1000 + c)] += s->error_counts[c];
+    for (auto& o : s->outcomes()) {
+      auto& t = by_name[o.name];
+      t.name = o.name;
+      t.description = o.description;
+      t.scheduled += o.scheduled;
+      t.completed += o.completed;
+      t.interrupted += o.interrupted;
+      t.dropped += o.dropped;
+      t.vus_initialized += o.vus_initialized;
+    }
+    s->for_each_vu([&](detail::vu& v) {
+      result.connections_opened += v.conn.connects();
+      result.tls_sessions_resumed += v.conn.resumed_sessions();
+    });
+  }
+  for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+    result.scenarios.push_back(by_name[plan.scenarios[i].name]);
+    if (shared[i]->insufficient_warned.load())
+      result.warnings.push_back("Insufficient VUs, reached " + std::to_string(shared[i]->max_vus) +
+                                " active VUs and cannot initialize more (scenario " +
+                                plan.scenarios[i].name + ")");
+  }
+  return result;
+}
+
+}  // namespace pacer
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine, builds pacer's tests and runs them twice: an
+# optimised build, then under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-debian.sh
+
+jobs=$(nproc)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+run_suite() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "${launcher[@]}" "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 300)
+}
+
+echo "== optimised build"
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${PACER_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== ASan + UBSan build"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DPACER_SANITIZE=ON
+fi

@@ -314,6 +314,11 @@ inline int http_harness_main(int argc, char** argv) {
       std::cout << http_harness_usage;
       return 0;
     }
+    // A long run must not be lost to an output path that cannot be written.
+    for (const auto* path : {&cfg.summary_json, &cfg.summary_export})
+      if (!path->empty() && !std::ofstream(*path, std::ios::app))
+        throw config_error(path == &cfg.summary_json ? "--summary-json" : "--summary-export", *path,
+                           "a file path that can be written");
     run_result r = run(cfg.plan);
     print_plain_result(r, std::cout);
     auto data = summary_data(r);

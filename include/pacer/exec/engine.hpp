@@ -459,8 +459,8 @@ inline const http_series& scenario_runner::route(int status, int code,
   metrics::tag_set t = base_tags_;
   t.merge(sc_.request.tags());
   t.set("status", std::to_string(status));
-  bool expected = code < 1000 || code >= 1400 ? sc_.request.expected(status) : false;
-  if (status == 0) expected = false;
+  // Status 0 means no response: never expected (k6).
+  bool expected = status != 0 && sc_.request.expected(status);
   t.set("expected_response", expected ? "true" : "false");
   if (status != 0) t.set("proto", "HTTP/1.1");
   if (!tls_version.empty()) t.set("tls_version", tls_version);

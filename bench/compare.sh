@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compare pacer-http with wrk against a private local nginx (HTTP and HTTPS).
+# Compare pacer-http with wrk (closed loop) and h2load (open model, fixed rate)
+# against a private local nginx (HTTP and HTTPS).
 #
 #   bench/setup.sh && bench/compare.sh
 #   REPS=1 DURATION=3s bench/compare.sh
@@ -22,6 +23,7 @@ MAX_VUS=${MAX_VUS:-256}
 WRK_THREADS=${WRK_THREADS:-1}
 PACER_CLOSED_THREADS=${PACER_CLOSED_THREADS:-1}
 PACER_OPEN_THREADS=${PACER_OPEN_THREADS:-2}
+OPEN_H2LOAD_CONNS=${OPEN_H2LOAD_CONNS:-50}     # open model: h2load -c; must divide RATE (--rps is per client)
 PACER_EXTRA_ARGS=${PACER_EXTRA_ARGS:-}   # word-split, appended to every pacer-http run
 TREND_STATS=${TREND_STATS:-avg,min,med,max,p(90),p(95),p(99)}
 SCENARIOS=${SCENARIOS:-closed-http closed-https open-http open-https}
@@ -32,6 +34,7 @@ RESULTS=${RESULTS:-bench/results-latest.md}
 GRACE=${GRACE:-30}                       # seconds past DURATION before a run is interrupted
 COOLDOWN=${COOLDOWN:-1}                  # seconds of pause between runs
 WRK=${WRK:-wrk}
+H2LOAD=${H2LOAD:-h2load}
 PYTHON=${PYTHON:-python3}
 OPENSSL=${OPENSSL:-openssl}
 TIME_BIN=${TIME_BIN:-/usr/bin/time}      # GNU time, for the generator's peak RSS
@@ -50,9 +53,36 @@ done
 case $REPS in '' | *[!0-9]*) die "REPS must be a positive integer" ;; esac
 [ "$REPS" -ge 1 ] || die "REPS must be >= 1"
 
+# h2load is the open model's peer; it is only needed when an open scenario runs.
+WANT_OPEN=0
+for scen in $SCENARIOS; do case $scen in open-*) WANT_OPEN=1 ;; esac; done
+if [ "$WANT_OPEN" = 1 ]; then
+    command -v "$H2LOAD" >/dev/null 2>&1 || die "'$H2LOAD' not found -- run bench/setup.sh first (Debian package nghttp2-client)"
+    case $RATE in '' | *[!0-9]*) die "RATE must be a positive integer" ;; esac
+    case $OPEN_H2LOAD_CONNS in '' | *[!0-9]*) die "OPEN_H2LOAD_CONNS must be a positive integer" ;; esac
+    [ "$RATE" -ge 1 ] || die "RATE must be >= 1"
+    [ "$OPEN_H2LOAD_CONNS" -ge 1 ] || die "OPEN_H2LOAD_CONNS must be >= 1"
+    # h2load's --rps is per client, so the total rate is exact only if the division is.
+    [ $((RATE % OPEN_H2LOAD_CONNS)) -eq 0 ] ||
+        die "OPEN_H2LOAD_CONNS ($OPEN_H2LOAD_CONNS) must divide RATE ($RATE): h2load's --rps is per client"
+    H2LOAD_RPS=$((RATE / OPEN_H2LOAD_CONNS))
+fi
+
 UTIL=("$PYTHON" "$SCRIPT_DIR/benchutil.py")
 DUR_S=$("${UTIL[@]}" seconds "$DURATION") || die "bad DURATION '$DURATION'"
 LIMIT_S=$("$PYTHON" -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$DUR_S" "$GRACE")
+if [ "$WANT_OPEN" = 1 ]; then
+    # h2load -D takes an integer with an optional unit (h, m, s, ms): whole
+    # seconds when DURATION is a whole number of seconds, else milliseconds.
+    H2LOAD_DUR=$("$PYTHON" -c "
+import sys
+ms = round(float(sys.argv[1]) * 1000, 6)
+if ms != int(ms) or ms < 1:
+    sys.exit(1)
+ms = int(ms)
+print(ms // 1000 if ms % 1000 == 0 else f'{ms}ms')" "$DUR_S") ||
+        die "DURATION '$DURATION' is not a whole number of milliseconds (h2load -D)"
+fi
 
 # Quote a command for display so that it can be pasted back into a shell.
 render_cmd() {
@@ -83,7 +113,7 @@ for c in "${candidates[@]}"; do
 done
 PACER_NOTE=""
 if [ -z "$PACER" ]; then
-    PACER_NOTE="pacer-http not found (looked for: ${candidates[*]}; set PACER_HTTP or build it with CMake). Only the wrk rows were run."
+    PACER_NOTE="pacer-http not found (looked for: ${candidates[*]}; set PACER_HTTP or build it with CMake). Only the wrk and h2load rows were run."
     log "$PACER_NOTE"
 fi
 
@@ -181,12 +211,18 @@ log "nginx running (master pid $NGINX_PID, workers: $NGINX_WORKERS)"
     printf 'cores\t%s\n' "$(nproc)"
     printf 'nginx\t%s (worker_processes 1)\n' "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
     printf 'wrk\t%s\n' "$("$WRK" -v 2>&1 | head -n 1 | sed 's/ Copyright.*//')"
+    if [ "$WANT_OPEN" = 1 ]; then
+        printf 'h2load\t%s\n' "$("$H2LOAD" --version 2>&1 | head -n 1)"
+    fi
     printf 'openssl\t%s\n' "$("$OPENSSL" version)"
     printf 'pacer_http\t%s\n' "${PACER:-not found}"
     printf 'reps\t%s\n' "$REPS"
     printf 'duration\t%s\n' "$DURATION"
     printf 'conns\t%s (closed loop)\n' "$CONNS"
     printf 'rate\t%s req/s (open model)\n' "$RATE"
+    if [ "$WANT_OPEN" = 1 ]; then
+        printf 'h2load_conns\t%s clients x %s req/s (open model)\n' "$OPEN_H2LOAD_CONNS" "$H2LOAD_RPS"
+    fi
     printf 'http_url\t%s\n' "$HTTP_URL"
     printf 'https_url\t%s\n' "$HTTPS_URL"
     printf 'run_dir_display\t%s\n' "$RUN_DIR"
@@ -222,6 +258,10 @@ run_case() { # rep scenario tool
         closed-*/pacer)
             cmd=("$PACER" "$url" --vus "$CONNS" --duration "$DURATION"
                 --threads "$PACER_CLOSED_THREADS") ;;
+        open-*/h2load)
+            # --h1: HTTP/1.1 over TLS too (no h2), like the other tools. h2load
+            # does not verify the server certificate.
+            cmd=("$H2LOAD" --h1 -c "$OPEN_H2LOAD_CONNS" --rps "$H2LOAD_RPS" -D "$H2LOAD_DUR" "$url") ;;
         open-*/pacer)
             cmd=("$PACER" "$url" --rate "$RATE" --time-unit 1s --duration "$DURATION"
                 --pre-allocated-vus "$PRE_ALLOCATED_VUS" --max-vus "$MAX_VUS"
@@ -253,12 +293,13 @@ run_case() { # rep scenario tool
 }
 
 for rep in $(seq 1 "$REPS"); do
-    # Alternate who goes first so that neither tool always gets the warmer machine.
-    if [ $((rep % 2)) -eq 1 ]; then order=(wrk pacer); else order=(pacer wrk); fi
     for scen in $SCENARIOS; do
+        # The peer tool: wrk for the closed loop, h2load (fixed rate) for the open model.
+        case $scen in open-*) peer=h2load ;; *) peer=wrk ;; esac
+        # Alternate who goes first so that neither tool always gets the warmer machine.
+        if [ $((rep % 2)) -eq 1 ]; then order=("$peer" pacer); else order=(pacer "$peer"); fi
         for tool in "${order[@]}"; do
             [ "$tool" = pacer ] && [ -z "$PACER" ] && continue
-            [ "$tool" = wrk ] && [ "${scen#open-}" != "$scen" ] && continue  # wrk has no open model
             run_case "$rep" "$scen" "$tool"
         done
     done

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Installs what bench/compare.sh needs on a Debian 12 machine:
-# nginx-light, wrk, openssl, python3 and GNU time (for the peak RSS).
+# nginx-light, wrk, nghttp2-client (h2load), openssl, python3 and GNU time
+# (for the peak RSS).
 # Only packages whose command is missing are installed. Safe to re-run.
 set -euo pipefail
 
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v h2load >/dev/null 2>&1 || [ -x /usr/bin/h2load ] || need+=(nghttp2-client)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ -x /usr/bin/time ] || need+=(time)
 
 if [ "${#need[@]}" -eq 0 ]; then
-    echo "setup.sh: nginx, wrk, openssl, python3 and GNU time are already installed."
+    echo "setup.sh: nginx, wrk, h2load, openssl, python3 and GNU time are already installed."
     exit 0
 fi
 

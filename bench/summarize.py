@@ -5,7 +5,8 @@ Usage: summarize.py RUN_DIR [--out FILE] [--json FILE]
 
 RUN_DIR holds meta.tsv (key<TAB>value), runs.tsv (id, rep, scenario, tool,
 label, command) and runs/<id>/ with measure.json (from benchutil.py measure),
-stdout.txt, stderr.txt and, for pacer-http, summary.json.
+stdout.txt, stderr.txt and, for pacer-http, summary.json. wrk and h2load
+results are parsed from their stdout.
 
 The report goes to stdout and, with --out, to FILE. Exit status is 1 when a
 recorded run failed (non-zero exit, timeout, or no completed requests).
@@ -20,8 +21,9 @@ import statistics
 import sys
 
 SCENARIO_ORDER = ["closed-http", "closed-https", "open-http", "open-https"]
-TOOL_ORDER = ["wrk", "pacer"]
-TOOL_NAMES = {"wrk": "wrk", "pacer": "pacer-http"}
+SCENARIOS_OPEN = [s for s in SCENARIO_ORDER if s.startswith("open-")]
+TOOL_ORDER = ["wrk", "h2load", "pacer"]
+TOOL_NAMES = {"wrk": "wrk", "h2load": "h2load", "pacer": "pacer-http"}
 
 
 def read_text(path):
@@ -43,7 +45,7 @@ def read_json(path):
 
 
 def to_ms(value, unit):
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+    scale = {"ns": 0.000001, "us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
     return float(value) * scale[unit]
 
 
@@ -72,6 +74,41 @@ def parse_wrk(stdout):
     if m:
         errors += int(m.group(1))
     out["errors"] = errors
+    return out
+
+
+def parse_h2load(stdout):
+    """Requests, rate, mean latency and errors from h2load's end-of-run report.
+
+    h2load prints no percentiles, only min / max / mean / sd of the request
+    time; the mean is kept as lat_mean. Its "failed" count already includes
+    "errored", which includes "timeout" (see h2load(1), OUTPUT), so errors =
+    failed; errored and timeout are kept separately for the JSON.
+    """
+    out = {}
+    if not stdout:
+        return out
+    m = re.search(r"^finished in ([\d.]+)(ns|us|ms|s), ([\d.]+) req/s", stdout, re.M)
+    if m:
+        out["elapsed_s"] = to_ms(m.group(1), m.group(2)) / 1000.0
+        out["rate"] = float(m.group(3))
+    m = re.search(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                  r"(\d+) failed, (\d+) errored, (\d+) timeout", stdout, re.M)
+    if m:
+        total, started, done, ok, failed, errored, timeout = (int(x) for x in m.groups())
+        out["requests"] = ok
+        out["errors"] = failed
+        out["h2load_done"] = done
+        out["h2load_errored"] = errored
+        out["h2load_timeout"] = timeout
+    dur = r"([\d.]+)(ns|us|ms|s)"
+    m = re.search(r"^time for request:\s+" + r"\s+".join([dur] * 4), stdout, re.M)
+    if m:
+        g = m.groups()
+        out["lat_min"] = to_ms(g[0], g[1])
+        out["lat_max"] = to_ms(g[2], g[3])
+        out["lat_mean"] = to_ms(g[4], g[5])
+        out["lat_sd"] = to_ms(g[6], g[7])
     return out
 
 
@@ -131,6 +168,8 @@ def load_runs(run_dir):
         }
         if tool == "wrk":
             run.update(parse_wrk(read_text(os.path.join(d, "stdout.txt"))))
+        elif tool == "h2load":
+            run.update(parse_h2load(read_text(os.path.join(d, "stdout.txt"))))
         else:
             summary = read_json(os.path.join(d, "summary.json"))
             run["has_summary"] = summary is not None
@@ -154,6 +193,8 @@ def load_runs(run_dir):
             run["status"] = f"rc={run['rc']}"
         elif run["tool"] == "pacer" and not run.get("has_summary"):
             run["status"] = "no summary JSON"
+        elif run["tool"] == "h2load" and req is None:
+            run["status"] = "no h2load report"
         else:
             run["status"] = "no requests"
         runs.append(run)
@@ -179,6 +220,17 @@ def med(values):
     return statistics.median(values) if values else None
 
 
+def fmt_latency(d, digits=3):
+    """The latency cell: p50 / p99, or for h2load (no percentiles) its mean / –."""
+    if d.get("lat_p50") is None and d.get("lat_mean") is not None:
+        return f"{fmt(d['lat_mean'], digits)} (mean) / –"
+    return fmt_pair(d.get("lat_p50"), d.get("lat_p99"), digits)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
 def code(cmd):
     return "`" + cmd.replace("|", "\\|").replace("`", "'") + "`"
 
@@ -186,10 +238,11 @@ def code(cmd):
 def render(meta, runs, run_dir):
     lines = []
     add = lines.append
-    add("# pacer-http vs wrk against a local nginx")
+    add("# pacer-http vs wrk and h2load against a local nginx")
     add("")
-    for key in ("date", "host", "cpu", "cores", "nginx", "wrk", "openssl", "pacer_http",
-                "reps", "duration", "conns", "rate", "http_url", "https_url"):
+    for key in ("date", "host", "cpu", "cores", "nginx", "wrk", "h2load", "openssl",
+                "pacer_http", "reps", "duration", "conns", "rate", "h2load_conns",
+                "http_url", "https_url"):
         if key in meta:
             add(f"- **{key}**: {meta[key]}")
     add("")
@@ -216,13 +269,13 @@ def render(meta, runs, run_dir):
         ok = [r for r in group if r["ok"]]
         m = {k: med([r.get(k) for r in ok]) for k in (
             "rate", "cpu_us_per_req", "server_us_per_req", "maxrss_kb", "lat_p50",
-            "lat_p99", "lag_p50", "lag_p99", "dropped", "errors")}
+            "lat_p99", "lat_mean", "lag_p50", "lag_p99", "dropped", "errors")}
         medians[(s, t)] = m
         label = group[0]["label"]
         rss = m["maxrss_kb"] / 1024.0 if m["maxrss_kb"] is not None else None
         add(f"| {label} | {TOOL_NAMES[t]} | {len(ok)}/{len(group)} | {fmt(m['rate'], 0)} "
             f"| {fmt(m['cpu_us_per_req'])} | {fmt(m['server_us_per_req'])} | {fmt(rss, 1)} "
-            f"| {fmt_pair(m['lat_p50'], m['lat_p99'])} | {fmt_pair(m['lag_p50'], m['lag_p99'])} "
+            f"| {fmt_latency(m)} | {fmt_pair(m['lag_p50'], m['lag_p99'])} "
             f"| {fmt(m['dropped'], 0)} | {fmt(m['errors'], 0)} |")
     add("")
 
@@ -238,14 +291,26 @@ def render(meta, runs, run_dir):
             w = medians[(s, "wrk")]
             p = medians.get((s, "pacer"), {})
             label = next(r["label"] for r in runs if r["scenario"] == s)
-
-            def ratio(a, b):
-                return a / b if a is not None and b else None
-
             add(f"| {label} | {fmt(w['cpu_us_per_req'])} | {fmt(p.get('cpu_us_per_req'))} "
                 f"| {fmt(ratio(p.get('cpu_us_per_req'), w['cpu_us_per_req']))} "
                 f"| {fmt(w['rate'], 0)} | {fmt(p.get('rate'), 0)} "
                 f"| {fmt(ratio(p.get('rate'), w['rate']))} |")
+        add("")
+
+    open_ = [s for s in SCENARIOS_OPEN if (s, "h2load") in medians]
+    if open_:
+        add("## Open model: pacer-http / h2load (medians)")
+        add("")
+        add("| scenario | h2load CPU µs/req | pacer-http CPU µs/req | CPU/req ratio pacer/h2load "
+            "| h2load req/s | pacer-http req/s |")
+        add("|---|---|---|---|---|---|")
+        for s in open_:
+            h = medians[(s, "h2load")]
+            p = medians.get((s, "pacer"), {})
+            label = next(r["label"] for r in runs if r["scenario"] == s)
+            add(f"| {label} | {fmt(h['cpu_us_per_req'])} | {fmt(p.get('cpu_us_per_req'))} "
+                f"| {fmt(ratio(p.get('cpu_us_per_req'), h['cpu_us_per_req']))} "
+                f"| {fmt(h['rate'], 0)} | {fmt(p.get('rate'), 0)} |")
         add("")
 
     add("## All runs")
@@ -260,7 +325,7 @@ def render(meta, runs, run_dir):
         add(f"| {r['rep']} | {r['label']} | {TOOL_NAMES[r['tool']]} | {r['status']} "
             f"| {fmt(r.get('requests'))} | {fmt(r.get('rate'), 0)} | {cpu} "
             f"| {fmt(r['cpu_us_per_req'])} | {fmt(r['server_us_per_req'])} | {fmt(rss, 1)} "
-            f"| {fmt_pair(r.get('lat_p50'), r.get('lat_p99'))} "
+            f"| {fmt_latency(r)} "
             f"| {fmt_pair(r.get('lag_p50'), r.get('lag_p99'))} "
             f"| {fmt(r.get('dropped'), 0) if r['tool'] == 'pacer' else '–'} "
             f"| {fmt(r.get('errors'), 0)} | {code(r['command'])} |")

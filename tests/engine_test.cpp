@@ -276,3 +276,51 @@ TEST_CASE("the summary has k6's shape and the legacy export its transformation",
   CHECK(h.count() == 10);
   CHECK(h.max() == r.find("http_req_duration")->trend.max());
 }
+
+TEST_CASE("redirects are off by default and followed up to max_redirects", "[engine][redirect]") {
+  fixture_server server;
+  auto once = pacer::constant_arrival_rate(1, 1s).duration(1s).pre_allocated_vus(1);
+  SECTION("off: the 3xx is the response") {
+    auto r = run_one(once, pacer::http::get(server.url("/redirect?to=/")));
+    CHECK(r.count("http_reqs") == 1);
+    CHECK(server.requests() == 1);
+    CHECK(r.failed_requests_by_error_code.empty());  // 3xx is expected
+  }
+  SECTION("each hop is a request of its own") {
+    auto r = run_one(
+        once,
+        pacer::http::get(server.url("/redirect?to=/redirect?to=/status/201")).max_redirects(5));
+    CHECK(r.count("http_reqs") == 3);
+    CHECK(r.count("iterations") == 1);
+    CHECK(server.requests_at("/status/201") == 1);
+    CHECK(server.connections() == 1);  // same origin: the kept-alive connection
+  }
+  SECTION("the chain stops at max_redirects with the last 3xx") {
+    auto r =
+        run_one(once, pacer::http::get(server.url("/redirect?to=/redirect?to=/")).max_redirects(1));
+    CHECK(r.count("http_reqs") == 2);
+    CHECK(server.requests_at("/") == 0);
+  }
+  SECTION("303 turns a POST into a GET, 307 keeps method and body") {
+    auto r303 = run_one(
+        once,
+        pacer::http::post(server.url("/redirect?status=303&to=/echo"), "payload").max_redirects(1));
+    CHECK(server.requests_at("/echo") == 1);
+    CHECK(server.last_request_body().empty());
+    auto r307 = run_one(
+        once,
+        pacer::http::post(server.url("/redirect?status=307&to=/echo"), "payload").max_redirects(1));
+    CHECK(server.requests_at("/echo") == 2);
+    CHECK(server.last_request_body() == "payload");
+  }
+  SECTION("to another origin, without the credentials") {
+    fixture_server other;
+    auto r = run_one(once, pacer::http::get(server.url("/redirect?to=" + other.url("/echo")))
+                               .bearer(pacer::secret("token"))
+                               .max_redirects(1));
+    CHECK(r.failed_requests_by_error_code.empty());
+    CHECK(other.requests_at("/echo") == 1);
+    CHECK(other.last_request_header("Authorization").empty());
+    CHECK(r.connections_opened == 2);
+  }
+}

@@ -11,6 +11,7 @@
 //   /truncate         headers promising 1000 body bytes, 10 bytes, then a graceful close
 //   /bytes?n=K        200 with exactly K body bytes
 //   /echo             200 echoing the request body and Content-Type
+//   /redirect         ?status=N (default 302)&to=TARGET: Location TARGET (rest of the query, raw)
 //   /headers?n=K      200 with K extra "X-Fill-i" header lines of 100 characters each
 //
 // Everything runs as coroutines on one thread. Shutdown closes the listener and every live
@@ -39,7 +40,6 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <list>
@@ -375,6 +375,14 @@ void abort_with_rst(Stream& stream) {
 }  // namespace
 
 fixture_server::impl::impl(fixture_options opts) : opts_(opts) {
+  // Listening before the constructor returns lets clients connect at once; early connections
+  // simply wait in the backlog until the server thread accepts them.
+  const tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), 0);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+
   if (opts_.tls) {
     const self_signed identity = make_self_signed();
     temp_dir_ = make_temp_dir();
@@ -389,14 +397,6 @@ fixture_server::impl::impl(fixture_options opts) : opts_(opts) {
       throw;
     }
   }
-
-  // Listening before the constructor returns lets clients connect at once; early connections
-  // simply wait in the backlog until the server thread accepts them.
-  const tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), 0);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
 
   net::co_spawn(ioc_, accept_loop(), [](std::exception_ptr) {});
   thread_ = std::thread([this] {
@@ -572,6 +572,16 @@ net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::s
       (void)n;
       if (ec || stopping_) co_return after_reply::done;
     }
+  }
+
+  if (path == "/redirect") {
+    // /redirect?status=N&to=TARGET: TARGET is everything after "to=", unencoded.
+    reply r(static_cast<unsigned>(query_u64(query, "status", 302)), "moved", keep_alive);
+    const auto to = query.find("to=");
+    r.extra_headers =
+        "Location: " + std::string(to == std::string_view::npos ? "/" : query.substr(to + 3)) +
+        "\r\n";
+    co_return co_await send(stream, r, req);
   }
 
   if (path == "/close") {

@@ -146,11 +146,11 @@ TEST_CASE("fixture: failure paths", "[fixture]") {
   }
   SECTION("overlapping slow requests") {
     const auto started = std::chrono::steady_clock::now();
-    auto a = std::async(std::launch::async, [&] { return fetch(server, "/slow?ms=200").body(); });
-    auto b = std::async(std::launch::async, [&] { return fetch(server, "/slow?ms=200").body(); });
+    auto a = std::async(std::launch::async, [&] { return fetch(server, "/slow?ms=250").body(); });
+    auto b = std::async(std::launch::async, [&] { return fetch(server, "/slow?ms=250").body(); });
     CHECK(a.get() == "slow");
     CHECK(b.get() == "slow");
-    CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(390));
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(490));
   }
   CHECK(fetch(server, "/").body() == "ok");  // still serving
 }

@@ -35,6 +35,7 @@ request:
   --timeout D                 per-request timeout (default 60s)
   --tag key=value             tag on every sample; repeatable
   --expected-statuses LO-HI   statuses http_req_failed counts as success (default 200-399)
+  --max-redirects N           redirects to follow, each a request of its own (default 0)
 open model (constant-arrival-rate):
   --rate N                    iterations per time unit
   --time-unit D               (default 1s)
@@ -94,6 +95,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
   std::optional<std::int64_t> rate, pre_vus, max_vus, vus;
   std::vector<std::pair<std::string, std::string>> headers, tags;
   std::optional<std::pair<int, int>> expected;
+  std::optional<std::int64_t> redirects;
   bool insecure = false;
   std::string cacert;
   http::response_limits limits;
@@ -158,6 +160,10 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
       auto hi = detail::parse_integer("--expected-statuses", e.substr(dash + 1), 100,
                                       "LO-HI, e.g. 200-399");
       expected = {static_cast<int>(lo), static_cast<int>(hi)};
+    } else if (flag_is("--max-redirects")) {
+      redirects = detail::parse_integer("--max-redirects", need_value(), 0, "an integer 0-100");
+      if (*redirects > 100)
+        throw config_error("--max-redirects", std::to_string(*redirects), "an integer 0-100");
     } else if (flag_is("--rate")) {
       rate = detail::parse_integer("--rate", need_value(), 1, "an integer > 0");
     } else if (flag_is("--time-unit")) {
@@ -226,6 +232,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
   for (auto& [k, v] : tags)
     req.tag(k, v);
   if (expected) req.expected_statuses(expected->first, expected->second);
+  if (redirects) req.max_redirects(static_cast<int>(*redirects));
 
   nanoseconds run_for = parse_duration(duration.value_or("10s"), "--duration");
   std::optional<nanoseconds> graceful;

@@ -8,6 +8,7 @@
 #include <pacer/scenario/scenario.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -59,6 +60,32 @@ class vu final : public http::detail::connection::listener {
      http::response_limits limits);
   void start(clock::time_point due);
   void on_exchange_done() override;
+  // Hard stop: the running iteration ends as interrupted.
+  void cancel();
+  // Starts the next hop if the last response is a redirect to follow.
+  bool follow_redirect();
+
+  // The connection the current request runs on.
+  http::detail::connection& active() noexcept { return on_hop_conn_ ? *hop_conn_ : conn; }
+  std::uint64_t bytes_sent() const noexcept {
+    return conn.bytes_sent() + (hop_conn_ ? hop_conn_->bytes_sent() : 0);
+  }
+  std::uint64_t bytes_received() const noexcept {
+    return conn.bytes_received() + (hop_conn_ ? hop_conn_->bytes_received() : 0);
+  }
+  bool interrupted() noexcept { return cancelled_ || active().result().cancelled; }
+  // The URL of the current hop, or nullptr for the template's own request.
+  const http::url* hop_url() const noexcept { return hops_ > 0 ? &hop_url_ : nullptr; }
+  std::uint64_t connects() const noexcept {
+    return conn.connects() + (hop_conn_ ? hop_conn_->connects() : 0);
+  }
+  std::uint64_t resumed_sessions() const noexcept {
+    return conn.resumed_sessions() + (hop_conn_ ? hop_conn_->resumed_sessions() : 0);
+  }
+  void close_all() noexcept {
+    conn.close();
+    if (hop_conn_) hop_conn_->close();
+  }
 
   http::detail::connection conn;
   clock::time_point iteration_start{};
@@ -66,7 +93,21 @@ class vu final : public http::detail::connection::listener {
   bool busy = false;
 
  private:
+  void start_hop();
+
   scenario_runner& owner_;
+  asio::ssl::context* tls_;
+  http::response_limits limits_;
+  // Redirect state: hops of the current iteration and another origin they led to.
+  int hops_ = 0;
+  bool on_hop_conn_ = false;
+  bool resolving_ = false;
+  bool cancelled_ = false;
+  http::url hop_url_;
+  std::string hop_wire_;
+  origin hop_origin_;
+  std::unique_ptr<http::detail::connection> hop_conn_;
+  asio::ip::tcp::resolver resolver_;
 };
 
 // One scenario's share of work on one shard.
@@ -78,6 +119,7 @@ class scenario_runner {
                   std::int64_t initial_vus);
 
   const http::request& request() const noexcept { return sc_.request; }
+  asio::io_context& io() noexcept;
   bool keep_body() const noexcept { return sc_.keep_response_body; }
   // The generator's own honesty metric: how late an iteration started.
   void note_lag(clock::time_point actual, clock::time_point due) {
@@ -107,8 +149,9 @@ class scenario_runner {
   void enter_stopping(clock::time_point hard_deadline);
   void maybe_finish();
   metrics::store& shard_store() noexcept;
-  void record_http(const http::exchange_result& r);
-  const http_series& route(int status, int code, std::string_view tls_version);
+  void record_http(const http::exchange_result& r, const http::url* hop);
+  const http_series& route(int status, int code, std::string_view tls_version,
+                           const http::url* hop);
 
   shard& shard_;
   const scenario& sc_;
@@ -134,9 +177,11 @@ class scenario_runner {
     int status;
     int code;
     std::string_view tls_version;
+    std::string url;  // redirect hops only
     http_series series;
   };
   std::vector<cached_route> routes_;
+  std::string hop_key_;
 
   scenario_outcome counts_;
 };
@@ -172,7 +217,7 @@ class shard {
     sweep_timer_.cancel();
     // Kept-alive connections are closed so the io_context runs out of work.
     for (auto& r : runners_)
-      r->for_each_vu([](vu& v) { v.conn.close(); });
+      r->for_each_vu([](vu& v) { v.close_all(); });
   }
   void count_error(int code) noexcept {
     if (code >= 1000 && code < 2000) ++error_counts[static_cast<std::size_t>(code - 1000)];
@@ -204,7 +249,7 @@ class shard {
       if (ec) return;
       auto now = clock::now();
       for_each_vu([now](vu& v) {
-        if (v.conn.deadline() <= now) v.conn.expire();
+        if (v.active().deadline() <= now) v.active().expire();
       });
       arm_sweep();
     });
@@ -219,7 +264,11 @@ class shard {
 
 inline vu::vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls,
               const origin& o, http::response_limits limits)
-    : conn(ioc, tls, &o.endpoints, o.resolve_error, o.url, limits, *this), owner_(owner) {}
+    : conn(ioc, tls, &o.endpoints, o.resolve_error, o.url, limits, *this),
+      owner_(owner),
+      tls_(tls),
+      limits_(limits),
+      resolver_(ioc) {}
 
 inline void vu::on_exchange_done() {
   owner_.on_iteration_done(*this);
@@ -287,7 +336,7 @@ inline void scenario_runner::begin(clock::time_point test_start) {
     if (ec || state_ == state::done) return;
     // Past the graceful window: whatever still runs is interrupted.
     for (auto& v : vus_)
-      if (v->busy) v->conn.cancel();
+      if (v->busy) v->cancel();
   });
   end_timer_.expires_at(regular_end);
   end_timer_.async_wait([this](boost::system::error_code ec) {
@@ -334,7 +383,7 @@ inline void scenario_runner::stop_now() {
     hard_timer_.async_wait([this](boost::system::error_code ec) {
       if (ec || state_ == state::done) return;
       for (auto& v : vus_)
-        if (v->busy) v->conn.cancel();
+        if (v->busy) v->cancel();
     });
   }
   state_ = state::stopping;
@@ -395,31 +444,106 @@ inline void scenario_runner::dispatch(clock::time_point due) {
 
 inline void vu::start(clock::time_point due) {
   busy = true;
+  hops_ = 0;
+  on_hop_conn_ = false;
+  cancelled_ = false;
   iteration_start = clock::now();
   owner_.note_lag(iteration_start, due);
   conn.start(owner_.request(), owner_.keep_body());
 }
 
+inline void vu::cancel() {
+  if (resolving_) {
+    cancelled_ = true;
+    resolver_.cancel();
+  } else {
+    active().cancel();
+  }
+}
+
+inline bool vu::follow_redirect() {
+  const auto& req = owner_.request();
+  const auto& r = active().result();
+  if (hops_ >= req.max_redirects() || r.error.code != 0) return false;
+  if (r.status != 301 && r.status != 302 && r.status != 303 && r.status != 307 && r.status != 308)
+    return false;
+  std::string_view location;
+  if (!active().response().header("Location", location)) return false;
+  const http::url& from = hops_ > 0 ? hop_url_ : req.target();
+  http::url to;
+  try {
+    to = http::resolve_reference(from, location);
+  } catch (const config_error&) {
+    return false;  // a Location that is no URL ends the chain with the 3xx response
+  }
+  req.redirect_wire(to, r.status, hop_wire_);
+  hop_url_ = std::move(to);
+  ++hops_;
+  start_hop();
+  return true;
+}
+
+inline void vu::start_hop() {
+  const auto& req = owner_.request();
+  bool head = req.method() == "HEAD" && hop_wire_.rfind("HEAD ", 0) == 0;
+  auto same = [&](const http::url& o) {
+    return o.tls == hop_url_.tls && o.host == hop_url_.host && o.port == hop_url_.port;
+  };
+  if (same(conn.origin())) {
+    on_hop_conn_ = false;
+    conn.start(hop_wire_, head, req.timeout(), owner_.keep_body());
+    return;
+  }
+  on_hop_conn_ = true;
+  if (hop_conn_ && same(hop_conn_->origin()) && hop_origin_.resolve_error.code == 0) {
+    hop_conn_->start(hop_wire_, head, req.timeout(), owner_.keep_body());
+    return;
+  }
+  // Another origin: resolve it without blocking the shard, then connect.
+  if (!hop_conn_)
+    hop_conn_ = std::make_unique<http::detail::connection>(
+        owner_.io(), tls_, &hop_origin_.endpoints, http::failure{}, hop_url_, limits_, *this);
+  resolving_ = true;
+  resolver_.async_resolve(
+      hop_url_.host, std::to_string(hop_url_.port),
+      [this, head](boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
+        resolving_ = false;
+        if (cancelled_) return owner_.on_iteration_done(*this);
+        hop_origin_.url = hop_url_;
+        hop_origin_.endpoints.clear();
+        hop_origin_.resolve_error = {};
+        if (ec)
+          hop_origin_.resolve_error = {http::error_code::dns_no_such_host, "lookup: no such host"};
+        for (const auto& e : results)
+          hop_origin_.endpoints.push_back(e.endpoint());
+        hop_conn_->retarget(hop_url_, &hop_origin_.endpoints, hop_origin_.resolve_error);
+        hop_conn_->start(hop_wire_, head, owner_.request().timeout(), owner_.keep_body());
+      });
+}
+
 inline void scenario_runner::on_iteration_done(vu& v) {
-  const auto& r = v.conn.result();
+  const bool interrupted = v.interrupted();
+  if (!interrupted) {
+    record_http(v.active().result(), v.hop_url());
+    if (state_ != state::done && v.follow_redirect()) return;  // the iteration goes on
+  }
   const auto now = clock::now();
   auto& store = shard_.store;
   // k6 emits the bytes moved at the end of every iteration, complete or not.
-  std::uint64_t sent = v.conn.bytes_sent(), received = v.conn.bytes_received();
+  std::uint64_t sent = v.bytes_sent(), received = v.bytes_received();
   store.add_counter(iter_series_.data_sent, static_cast<double>(sent - v.sent_mark));
   store.add_counter(iter_series_.data_received, static_cast<double>(received - v.received_mark));
   v.sent_mark = sent;
   v.received_mark = received;
-  if (r.cancelled) {
+  if (interrupted) {
     ++counts_.interrupted;
   } else {
-    record_http(r);
     ++counts_.completed;
     store.add_counter(iter_series_.iterations, 1);
     store.add_trend(iter_series_.duration,
                     static_cast<std::uint64_t>((now - v.iteration_start).count()));
   }
-  if (!arrival_ && state_ == state::running && !r.cancelled) {
+  if (!arrival_ && state_ == state::running && !interrupted) {
     ++counts_.scheduled;
     v.start(now);
     return;
@@ -432,11 +556,11 @@ inline void scenario_runner::on_iteration_done(vu& v) {
   maybe_finish();
 }
 
-inline void scenario_runner::record_http(const http::exchange_result& r) {
+inline void scenario_runner::record_http(const http::exchange_result& r, const http::url* hop) {
   int code = r.error.code;
   if (code == 0 && r.status >= 400) code = 1000 + r.status;
   if (code != 0) shard_.count_error(code);
-  const http_series& s = route(r.status, code, r.tls_version);
+  const http_series& s = route(r.status, code, r.tls_version, hop);
   auto& store = shard_.store;
   auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count()); };
   store.add_counter(s.reqs, 1);
@@ -452,12 +576,27 @@ inline void scenario_runner::record_http(const http::exchange_result& r) {
 
 // Tags that depend on the response are few (status, error code, TLS version), so
 // each combination is resolved once and cached: recording never builds strings.
-inline const http_series& scenario_runner::route(int status, int code,
-                                                 std::string_view tls_version) {
+inline const http_series& scenario_runner::route(int status, int code, std::string_view tls_version,
+                                                 const http::url* hop) {
+  std::string_view hop_key;
+  if (hop != nullptr) {
+    hop_key_.clear();
+    hop_key_ += hop->scheme();
+    hop_key_ += "://";
+    hop_key_ += hop->host_header;
+    hop_key_ += hop->target;
+    hop_key = hop_key_;
+  }
   for (auto& c : routes_)
-    if (c.status == status && c.code == code && c.tls_version == tls_version) return c.series;
+    if (c.status == status && c.code == code && c.tls_version == tls_version && c.url == hop_key)
+      return c.series;
   metrics::tag_set t = base_tags_;
   t.merge(sc_.request.tags());
+  // A redirect hop is tagged with its own URL unless the user named the request.
+  if (hop != nullptr && sc_.request.user_tags().find("name") == nullptr) {
+    t.set("url", hop_key);
+    t.set("name", hop_key);
+  }
   t.set("status", std::to_string(status));
   // Status 0 means no response: never expected (k6).
   bool expected = status != 0 && sc_.request.expected(status);
@@ -476,7 +615,7 @@ inline const http_series& scenario_runner::route(int status, int code,
   s.waiting = reg_.resolve(http_req_waiting, t);
   s.receiving = reg_.resolve(http_req_receiving, t);
   s.failed = reg_.resolve(http_req_failed, t);
-  routes_.push_back({status, code, tls_version, std::move(s)});
+  routes_.push_back({status, code, tls_version, std::string(hop_key), std::move(s)});
   return routes_.back().series;
 }
 
@@ -494,6 +633,9 @@ inline scenario_outcome scenario_runner::outcome() const {
 }
 inline metrics::store& scenario_runner::shard_store() noexcept {
   return shard_.store;
+}
+inline asio::io_context& scenario_runner::io() noexcept {
+  return shard_.ioc;
 }
 
 }  // namespace pacer::detail

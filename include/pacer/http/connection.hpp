@@ -136,16 +136,35 @@ class connection {
 
   // Sends `req` and reads its response; `on_exchange_done` follows exactly once.
   void start(const request& req, bool keep_body) {
-    req_ = &req;
+    start(req.wire(), req.method() == "HEAD", req.timeout(), keep_body);
+  }
+  // The same with prepared bytes (redirect hops build theirs per response).
+  void start(const std::string& wire, bool head, std::chrono::nanoseconds timeout, bool keep_body) {
+    wire_ = &wire;
+    head_ = head;
     keep_body_ = keep_body;
     abort_ = abort_reason::none;
     result_ = exchange_result{};
     retried_ = false;
     t_start_ = clock::now();
-    deadline_ = t_start_ + req.timeout();
+    deadline_ = t_start_ + timeout;
     busy_ = true;
     begin_exchange();
   }
+
+  // Points an idle connection at another origin (closing any open connection).
+  void retarget(const url& origin, const std::vector<asio::ip::tcp::endpoint>* endpoints,
+                failure resolve_error) {
+    close();
+    origin_ = origin;
+    endpoints_ = endpoints;
+    resolve_error_ = resolve_error;
+    if (session_ != nullptr) {
+      SSL_SESSION_free(session_);
+      session_ = nullptr;
+    }
+  }
+  const url& origin() const noexcept { return origin_; }
 
   // Hard stop by the engine: the exchange ends as cancelled.
   void cancel() { abort(abort_reason::cancelled); }
@@ -235,7 +254,10 @@ class connection {
       ++connects_;
       auto now = clock::now();
       result_.connecting = now - t_connect_;
-      if (tls_ctx_ != nullptr && origin_.tls) return handshake();
+      if (origin_.tls) {
+        if (tls_ctx_ == nullptr) return fail({http::error_code::tls, "tls: no TLS context"});
+        return handshake();
+      }
       open_ = true;
       t_ready_ = now;
       send();
@@ -271,7 +293,7 @@ class connection {
   void send() {
     phase_ = phase::write;
     result_.blocked = t_ready_ - t_start_;
-    const std::string& wire = req_->wire();
+    const std::string& wire = *wire_;
     auto on_written = [this](boost::system::error_code e, std::size_t n) {
       if (!tls_) bytes_sent_ += n;
       if (aborted()) return;
@@ -285,7 +307,7 @@ class connection {
       parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
       parser_->body_limit(limits_.body_bytes);
       parser_->eager(true);
-      if (req_->method() == "HEAD") parser_->skip(true);
+      if (head_) parser_->skip(true);
       got_bytes_ = false;
       read();
     };
@@ -511,7 +533,8 @@ class connection {
   response_limits limits_;
   listener& owner_;
 
-  const request* req_ = nullptr;
+  const std::string* wire_ = nullptr;
+  bool head_ = false;
   bool keep_body_ = false;
   bool busy_ = false;
   bool open_ = false;

@@ -80,10 +80,58 @@ class request {
     return *this;
   }
 
+  // Redirects to follow (k6 follows 10; off unless asked). Each hop is a request
+  // of its own in the metrics, as in k6.
+  request& max_redirects(int n) {
+    if (n < 0 || n > 100) throw config_error("max redirects", std::to_string(n), "0-100");
+    max_redirects_ = n;
+    return *this;
+  }
+  int max_redirects() const noexcept { return max_redirects_; }
+
+  // The bytes of a redirect hop to `to`: 307/308 keep method and body; the others
+  // become GET without a body (as browsers and Go's client do). Reuses `out`.
+  void redirect_wire(const url& to, int status, std::string& out) const {
+    bool keep = status == 307 || status == 308 || method_ == "GET" || method_ == "HEAD";
+    const std::string& m = keep ? method_ : get_method();
+    out.clear();
+    out += m;
+    out += ' ';
+    out += to.target;
+    out += " HTTP/1.1\r\nHost: ";
+    out += to.host_header;
+    out += "\r\n";
+    if (!has_header("User-Agent")) {
+      out += "User-Agent: ";
+      out += default_user_agent;
+      out += "\r\n";
+    }
+    bool same_origin = to.tls == url_.tls && to.host_header == url_.host_header;
+    for (auto& [k, v] : headers_) {
+      // Credentials do not follow a redirect to another origin; bodies' headers
+      // do not follow a method change.
+      if (!same_origin && (iequals(k, "Authorization") || iequals(k, "Cookie"))) continue;
+      if (!keep && (iequals(k, "Content-Type") || iequals(k, "Content-Length"))) continue;
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+    if (keep && (!body_.empty() || m == "POST" || m == "PUT" || m == "PATCH")) {
+      out += "Content-Length: ";
+      out += std::to_string(body_.size());
+      out += "\r\n\r\n";
+      out += body_;
+    } else {
+      out += "\r\n";
+    }
+  }
+
   const std::string& method() const noexcept { return method_; }
   const http::url& target() const noexcept { return url_; }
   const std::string& body() const noexcept { return body_; }
   nanoseconds timeout() const noexcept { return timeout_; }
+  const metrics::tag_set& user_tags() const noexcept { return tags_; }
   bool expected(int status) const noexcept {
     return status >= expected_low_ && status <= expected_high_;
   }
@@ -186,6 +234,11 @@ class request {
   std::string body_;
   metrics::tag_set tags_;
   nanoseconds timeout_ = default_timeout;
+  static const std::string& get_method() {
+    static const std::string get = "GET";
+    return get;
+  }
+  int max_redirects_ = 0;
   int expected_low_ = 200;
   int expected_high_ = 399;
   mutable std::string wire_;

@@ -99,6 +99,25 @@ inline url parse_url(std::string_view text, std::string_view option = "URL") {
   return u;
 }
 
+// The absolute URL a Location header value refers to, relative to `base`
+// (RFC 3986 reference resolution for the forms servers send).
+inline url resolve_reference(const url& base, std::string_view location) {
+  if (location.substr(0, 7) == "http://" || location.substr(0, 8) == "https://")
+    return parse_url(location, "redirect Location");
+  if (location.substr(0, 2) == "//")
+    return parse_url(base.scheme() + ":" + std::string(location), "redirect Location");
+  std::string path;
+  if (!location.empty() && location.front() == '/') {
+    path = std::string(location);
+  } else {
+    std::string_view dir = base.target;
+    dir = dir.substr(0, dir.find('?'));
+    dir = dir.substr(0, dir.rfind('/') + 1);
+    path = std::string(dir) + std::string(location);
+  }
+  return parse_url(base.scheme() + "://" + base.host_header + path, "redirect Location");
+}
+
 }  // namespace pacer::http
 
 #endif

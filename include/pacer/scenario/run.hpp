@@ -156,7 +156,9 @@ inline run_result run(const test_plan& plan) {
     auto o = std::make_unique<detail::origin>();
     o->url = sc.request.target();
     o->resolve_error = detail::resolve(o->url, o->endpoints);
-    if (o->url.tls && !tls) tls = http::detail::make_client_context(opt.tls);
+    // A redirect may lead to https even from an http template.
+    if ((o->url.tls || sc.request.max_redirects() > 0) && !tls)
+      tls = http::detail::make_client_context(opt.tls);
     (void)sc.request.wire();
     min_timeout = std::min(min_timeout, sc.request.timeout());
     origins.push_back(std::move(o));
@@ -270,8 +272,8 @@ inline run_result run(const test_plan& plan) {
       t.vus_initialized += o.vus_initialized;
     }
     s->for_each_vu([&](detail::vu& v) {
-      result.connections_opened += v.conn.connects();
-      result.tls_sessions_resumed += v.conn.resumed_sessions();
+      result.connections_opened += v.connects();
+      result.tls_sessions_resumed += v.resumed_sessions();
     });
   }
   for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {

@@ -4,7 +4,8 @@
 //   /                 200 "ok" (also any unknown path)
 //   /status/<N>       status N, body "status N" (N in 200..599; 204/304 carry no body)
 //   /slow?ms=M        200 "slow" after M milliseconds, without blocking other connections
-//   /gate             held until release_gate(), then 200 "released"
+//   /gate             held until release_gate(), then 200 "released"; a client that leaves
+//                     meanwhile stops counting as waiting
 //   /hang             never answered; the connection stays open until either side closes it
 //   /close            200 "bye" with Connection: close, then a graceful close
 //   /reset            a status line and part of the headers, then a TCP RST
@@ -273,6 +274,16 @@ const std::string& filler_chunk() {
 
 enum class after_reply { keep_alive, close, done };
 
+// Shared between a request held at /gate and the coroutine watching its connection meanwhile.
+struct gate_watch {
+  explicit gate_watch(net::io_context& ioc)
+      : finished_signal(ioc, net::steady_timer::time_point::max()) {}
+  bool finished = false;     // the watcher has returned and no longer touches the stream
+  bool client_gone = false;  // the peer closed or reset the connection
+  bool stop_requested = false;
+  net::steady_timer finished_signal;  // cancelled when the watcher finishes
+};
+
 // What shutdown needs to reach in each live connection.
 struct live_connection {
   tcp::socket* socket;
@@ -331,7 +342,13 @@ class fixture_server::impl {
   template <class Stream>
   net::awaitable<void> run_connection(Stream& stream);
   template <class Stream>
-  net::awaitable<after_reply> respond(Stream& stream, net::steady_timer& timer, const request& req);
+  net::awaitable<after_reply> respond(Stream& stream, net::steady_timer& timer,
+                                      beast::flat_buffer& buffer, const request& req);
+  template <class Stream>
+  net::awaitable<bool> hold_at_gate(Stream& stream, beast::flat_buffer& buffer);
+  template <class Stream>
+  net::awaitable<void> watch_held_client(Stream& stream, beast::flat_buffer& buffer,
+                                         gate_watch& watch);
   template <class Stream>
   net::awaitable<after_reply> send(Stream& stream, const reply& r, const request& req);
   template <class Stream>
@@ -517,7 +534,7 @@ net::awaitable<void> fixture_server::impl::run_connection(Stream& stream) {
     }
 
     const request req = parser.release();
-    const auto next = co_await respond(stream, timer, req);
+    const auto next = co_await respond(stream, timer, buffer, req);
     if (next == after_reply::done || stopping_) co_return;
     if (next == after_reply::close) {
       co_await graceful_close(stream);
@@ -528,6 +545,7 @@ net::awaitable<void> fixture_server::impl::run_connection(Stream& stream) {
 
 template <class Stream>
 net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::steady_timer& timer,
+                                                          beast::flat_buffer& buffer,
                                                           const request& req) {
   const auto [path, query] = split_target(req.target());
   record(req, path);
@@ -543,24 +561,7 @@ net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::s
   }
 
   if (path == "/gate") {
-    {
-      std::unique_lock lock(gate_mu_);
-      if (!gate_open_) {
-        ++gate_waiting_;
-        gate_cv_.notify_all();
-        lock.unlock();
-        for (;;) {
-          // Woken by release_gate(), by shutdown, or spuriously by an earlier cancel.
-          co_await gate_timer_.async_wait(nothrow_awaitable);
-          lock.lock();
-          if (gate_open_ || stopping_) break;
-          lock.unlock();
-        }
-        --gate_waiting_;
-        gate_cv_.notify_all();
-      }
-    }
-    if (stopping_) co_return after_reply::done;
+    if (!co_await hold_at_gate(stream, buffer)) co_return after_reply::done;
     co_return co_await send(stream, reply(200, "released", keep_alive), req);
   }
 
@@ -635,6 +636,62 @@ net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::s
   }
 
   co_return co_await send(stream, reply(200, "ok", keep_alive), req);
+}
+
+// Holds a /gate request until release or shutdown; false means the connection should end. The
+// connection is read meanwhile so that a client giving up no longer counts as waiting.
+template <class Stream>
+net::awaitable<bool> fixture_server::impl::hold_at_gate(Stream& stream,
+                                                        beast::flat_buffer& buffer) {
+  std::unique_lock lock(gate_mu_);
+  if (gate_open_) co_return true;
+  ++gate_waiting_;
+  gate_cv_.notify_all();
+  lock.unlock();
+
+  gate_watch watch(ioc_);
+  net::co_spawn(ioc_, watch_held_client(stream, buffer, watch), [](std::exception_ptr) {});
+  for (;;) {
+    // Woken by release_gate(), shutdown, a departing client, or another request's wake-up.
+    co_await gate_timer_.async_wait(nothrow_awaitable);
+    lock.lock();
+    if (gate_open_ || stopping_ || watch.client_gone) break;
+    lock.unlock();
+  }
+  --gate_waiting_;
+  gate_cv_.notify_all();
+  lock.unlock();
+
+  // The watcher's read must be over before anything else touches the stream or the buffer.
+  if (!watch.finished) {
+    watch.stop_requested = true;
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).socket().cancel(ec);
+    while (!watch.finished)
+      co_await watch.finished_signal.async_wait(nothrow_awaitable);
+  }
+  co_return !watch.client_gone && !stopping_;
+}
+
+template <class Stream>
+net::awaitable<void> fixture_server::impl::watch_held_client(Stream& stream,
+                                                             beast::flat_buffer& buffer,
+                                                             gate_watch& watch) {
+  // Bytes that arrive meanwhile (a pipelined request) are kept in the connection's buffer.
+  constexpr std::size_t max_buffered = 1u << 20;
+  while (!watch.stop_requested && buffer.size() < max_buffered) {
+    const auto [ec, n] =
+        co_await stream.async_read_some(buffer.prepare(64 * 1024), nothrow_awaitable);
+    buffer.commit(n);
+    if (ec) {
+      watch.client_gone = !watch.stop_requested;
+      break;
+    }
+  }
+  watch.finished = true;
+  watch.finished_signal.cancel();
+  // Wakes the held request (and, harmlessly, every other one) to notice the departure.
+  if (watch.client_gone) gate_timer_.cancel();
 }
 
 template <class Stream>

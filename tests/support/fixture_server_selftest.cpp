@@ -227,12 +227,24 @@ TEST_CASE("fixture: TLS with its own trust anchor", "[fixture][tls]") {
   CHECK(server.tls_resumed_handshakes() == 1);
 
   {
+    // A held request on a TLS connection, then another request on the same connection.
+    tls_client client(server, true, nullptr);
+    client.stream.handshake(ssl::stream_base::client);
+    auto held = std::async(std::launch::async, [&] {
+      return exchange(client.stream, http::verb::get, "/gate").body();
+    });
+    REQUIRE(server.wait_for_gate(1, std::chrono::seconds(5)));
+    server.release_gate();
+    CHECK(held.get() == "released");
+    CHECK(exchange(client.stream, http::verb::get, "/").body() == "ok");
+  }
+  {
     tls_client untrusting(server, false, nullptr);
     CHECK_THROWS_AS(untrusting.stream.handshake(ssl::stream_base::client), beast::system_error);
   }
   tls_client client(server, true, nullptr);
   client.stream.handshake(ssl::stream_base::client);
   CHECK(exchange(client.stream, http::verb::get, "/").body() == "ok");
-  CHECK(server.connections() == 4);
-  CHECK(server.tls_handshakes() == 3);
+  CHECK(server.connections() == 5);
+  CHECK(server.tls_handshakes() == 4);
 }

@@ -9,6 +9,9 @@
 #include <chrono>
 #include <future>
 
+#include <unistd.h>
+#include <csignal>
+
 using namespace std::chrono_literals;
 using pacer_test::fixture_server;
 
@@ -323,4 +326,66 @@ TEST_CASE("redirects are off by default and followed up to max_redirects", "[eng
     CHECK(other.last_request_header("Authorization").empty());
     CHECK(r.connections_opened == 2);
   }
+}
+
+TEST_CASE("what a broken or hostile server sends is data, never a crash", "[engine][errors]") {
+  fixture_server server;
+  auto exec = pacer::constant_arrival_rate(2, 1s).duration(1s).pre_allocated_vus(1);
+  SECTION("informational responses are skipped, not taken for the answer") {
+    auto r = run_one(exec, pacer::http::get(server.url("/early-hints")));
+    CHECK(r.totals().completed == 2);
+    CHECK(r.find("http_req_failed")->passes == 0);
+    CHECK(server.connections() == 1);
+  }
+  SECTION("an endless chunk line is cut at the header limit") {
+    auto r = run_one(exec, pacer::http::get(server.url("/chunk-ext")));
+    CHECK(errors(r, 1000) == 2);
+  }
+}
+
+TEST_CASE("a request the server may have processed is resent only if idempotent",
+          "[engine][errors]") {
+  fixture_server server;
+  // Two iterations on one VU: the second reuses the connection, which the server drops.
+  auto exec = pacer::constant_arrival_rate(2, 1s).duration(1s).pre_allocated_vus(1);
+  SECTION("GET: retried once on a new connection") {
+    auto r = run_one(exec, pacer::http::get(server.url("/drop-after-first")));
+    CHECK(r.failed_requests_by_error_code.empty());
+    CHECK(server.requests_at("/drop-after-first") == 3);
+    CHECK(server.connections() == 2);
+  }
+  SECTION("POST: not resent, the failure is reported") {
+    auto r = run_one(exec, pacer::http::post(server.url("/drop-after-first"), "x"));
+    CHECK(server.requests_at("/drop-after-first") == 2);
+    CHECK(errors(r, 1000) == 1);
+  }
+}
+
+TEST_CASE("TLS checks the host as the resolver reads it", "[engine][tls]") {
+  fixture_server server({.tls = true});
+  // 127.1 reaches 127.0.0.1 but is a name to verify, which the certificate lacks.
+  auto url = "https://127.1:" + std::to_string(server.port()) + "/";
+  auto r = run_one(pacer::constant_arrival_rate(1, 1s).duration(1s).pre_allocated_vus(1),
+                   pacer::http::get(url), 1,
+                   pacer::http::tls_options{}.add_ca_file(server.ca_pem_path()));
+  CHECK(errors(r, 1311) == 1);
+  CHECK(server.requests() == 0);
+}
+
+TEST_CASE("SIGINT stops the run at once and the result says so", "[engine][signal]") {
+  fixture_server server;
+  pacer::test_plan plan;
+  plan.add(pacer::scenario("default", pacer::constant_vus(2).duration(1h),
+                           pacer::http::get(server.url("/gate"))));
+  plan.options.threads = 1;
+  plan.options.handle_signals = true;
+  auto running = std::async(std::launch::async, [&] { return pacer::run(plan); });
+  // Both VUs are held at the gate: the run is in the middle of its hour.
+  REQUIRE(server.wait_for_gate(2, 30s));
+  ::kill(::getpid(), SIGINT);
+  auto r = running.get();
+  CHECK(r.code() == pacer::exit_code::aborted_by_signal);
+  CHECK(r.totals().interrupted == 2);
+  CHECK(r.totals().completed == 0);
+  require_accounted(r);
 }

@@ -12,6 +12,9 @@
 //   /truncate         headers promising 1000 body bytes, 10 bytes, then a graceful close
 //   /bytes?n=K        200 with exactly K body bytes
 //   /echo             200 echoing the request body and Content-Type
+//   /early-hints      a 103 response, then 200 "after hints"
+//   /chunk-ext        chunked 200 whose first chunk-size line never ends (4 MiB of extension)
+//   /drop-after-first answers the first request of a connection; closes on any later one
 //   /redirect         ?status=N (default 302)&to=TARGET: Location TARGET (rest of the query, raw)
 //   /headers?n=K      200 with K extra "X-Fill-i" header lines of 100 characters each
 //
@@ -512,6 +515,7 @@ net::awaitable<void> fixture_server::impl::run_connection(Stream& stream) {
   }
 
   beast::flat_buffer buffer;
+  std::uint64_t served = 0;
   for (;;) {
     http::request_parser<http::string_body> parser;
     // Generous limits: the fixture is for testing the client's limits, not its own.
@@ -534,6 +538,12 @@ net::awaitable<void> fixture_server::impl::run_connection(Stream& stream) {
     }
 
     const request req = parser.release();
+    if (served++ > 0 && split_target(req.target()).path == "/drop-after-first") {
+      // A kept-alive connection the server gives up on after reading a request.
+      record(req, "/drop-after-first");
+      co_await graceful_close(stream);
+      co_return;
+    }
     const auto next = co_await respond(stream, timer, buffer, req);
     if (next == after_reply::done || stopping_) co_return;
     if (next == after_reply::close) {
@@ -573,6 +583,23 @@ net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::s
       (void)n;
       if (ec || stopping_) co_return after_reply::done;
     }
+  }
+
+  if (path == "/early-hints") {
+    // An informational response before the real one.
+    if (!co_await write_all(stream, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"))
+      co_return after_reply::done;
+    co_return co_await send(stream, reply(200, "after hints", keep_alive), req);
+  }
+
+  if (path == "/chunk-ext") {
+    // A chunk-size line that never ends: only a bounded client survives it.
+    if (!co_await write_all(stream, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;x="))
+      co_return after_reply::done;
+    const std::string filler(64 * 1024, 'a');
+    for (int i = 0; i < 64 && !stopping_; ++i)
+      if (!co_await write_all(stream, filler)) co_return after_reply::done;
+    co_return after_reply::close;
   }
 
   if (path == "/redirect") {

@@ -103,6 +103,7 @@ class vu final : public http::detail::connection::listener {
   bool on_hop_conn_ = false;
   bool resolving_ = false;
   bool cancelled_ = false;
+  clock::time_point deadline_{};  // one timeout covers a whole redirect chain
   http::url hop_url_;
   std::string hop_wire_;
   origin hop_origin_;
@@ -148,10 +149,11 @@ class scenario_runner {
   void create_vu();
   void enter_stopping(clock::time_point hard_deadline);
   void maybe_finish();
+  void hard_stop();
   metrics::store& shard_store() noexcept;
   void record_http(const http::exchange_result& r, const http::url* hop);
   const http_series& route(int status, int code, std::string_view tls_version,
-                           const http::url* hop);
+                           std::string_view error, const http::url* hop);
 
   shard& shard_;
   const scenario& sc_;
@@ -169,6 +171,7 @@ class scenario_runner {
   clock::time_point start_{};
   std::uint64_t next_index_ = 0;
   state state_ = state::waiting;
+  bool hard_stopped_ = false;
   bool arrival_ = true;
 
   metrics::tag_set base_tags_;
@@ -177,7 +180,8 @@ class scenario_runner {
     int status;
     int code;
     std::string_view tls_version;
-    std::string url;  // redirect hops only
+    std::string_view error;  // static message: compared by address
+    std::string url;         // redirect hops only
     http_series series;
   };
   std::vector<cached_route> routes_;
@@ -214,6 +218,7 @@ class shard {
   void runner_finished() {
     for (auto& r : runners_)
       if (!r->finished()) return;
+    finished_ = true;
     sweep_timer_.cancel();
     // Kept-alive connections are closed so the io_context runs out of work.
     for (auto& r : runners_)
@@ -246,7 +251,8 @@ class shard {
   void arm_sweep() {
     sweep_timer_.expires_after(sweep_period_);
     sweep_timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec) return;
+      // A handler already queued when cancel() ran still sees success: check the flag.
+      if (ec || finished_) return;
       auto now = clock::now();
       for_each_vu([now](vu& v) {
         if (v.active().deadline() <= now) v.active().expire();
@@ -258,6 +264,7 @@ class shard {
   std::vector<std::unique_ptr<scenario_runner>> runners_;
   asio::steady_timer sweep_timer_;
   std::chrono::nanoseconds sweep_period_;
+  bool finished_ = false;
 };
 
 // ---- vu ----
@@ -333,16 +340,14 @@ inline void scenario_runner::begin(clock::time_point test_start) {
   const auto hard_end = regular_end + graceful;
   hard_timer_.expires_at(hard_end);
   hard_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || state_ == state::done) return;
-    // Past the graceful window: whatever still runs is interrupted.
-    for (auto& v : vus_)
-      if (v->busy) v->cancel();
+    if (ec) return;
+    hard_stop();  // past the graceful window: whatever still runs is interrupted
   });
   end_timer_.expires_at(regular_end);
   end_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     // Iterations due before the end whose timer has not fired yet still start.
-    if (arrival_ && state_ == state::running) on_arrival();
+    if (arrival_ && state_ == state::running && !hard_stopped_) on_arrival();
     if (state_ == state::running || state_ == state::waiting) {
       state_ = state::stopping;
       arrival_timer_.cancel();
@@ -371,22 +376,20 @@ inline void scenario_runner::begin(clock::time_point test_start) {
   });
 }
 
+// An abort (signal, or later abort-on-fail) interrupts in-flight iterations at once,
+// as k6 does; the summary is still produced.
 inline void scenario_runner::stop_now() {
-  if (state_ == state::done) return;
+  hard_stop();
+}
+
+inline void scenario_runner::hard_stop() {
+  if (state_ == state::done || hard_stopped_) return;
+  hard_stopped_ = true;
   arrival_timer_.cancel();
   end_timer_.cancel();
-  nanoseconds graceful{0};
-  std::visit([&](const auto& e) { graceful = e.graceful_stop(); }, sc_.exec);
-  auto hard = clock::now() + graceful;
-  if (hard < hard_timer_.expiry()) {
-    hard_timer_.expires_at(hard);
-    hard_timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec || state_ == state::done) return;
-      for (auto& v : vus_)
-        if (v->busy) v->cancel();
-    });
-  }
   state_ = state::stopping;
+  for (auto& v : vus_)
+    if (v->busy) v->cancel();
   maybe_finish();
 }
 
@@ -448,6 +451,7 @@ inline void vu::start(clock::time_point due) {
   on_hop_conn_ = false;
   cancelled_ = false;
   iteration_start = clock::now();
+  deadline_ = iteration_start + owner_.request().timeout();
   owner_.note_lag(iteration_start, due);
   conn.start(owner_.request(), owner_.keep_body());
 }
@@ -491,12 +495,12 @@ inline void vu::start_hop() {
   };
   if (same(conn.origin())) {
     on_hop_conn_ = false;
-    conn.start(hop_wire_, head, req.timeout(), owner_.keep_body());
+    conn.start_until(hop_wire_, head, deadline_, owner_.keep_body());
     return;
   }
   on_hop_conn_ = true;
   if (hop_conn_ && same(hop_conn_->origin()) && hop_origin_.resolve_error.code == 0) {
-    hop_conn_->start(hop_wire_, head, req.timeout(), owner_.keep_body());
+    hop_conn_->start_until(hop_wire_, head, deadline_, owner_.keep_body());
     return;
   }
   // Another origin: resolve it without blocking the shard, then connect.
@@ -517,7 +521,7 @@ inline void vu::start_hop() {
         for (const auto& e : results)
           hop_origin_.endpoints.push_back(e.endpoint());
         hop_conn_->retarget(hop_url_, &hop_origin_.endpoints, hop_origin_.resolve_error);
-        hop_conn_->start(hop_wire_, head, owner_.request().timeout(), owner_.keep_body());
+        hop_conn_->start_until(hop_wire_, head, deadline_, owner_.keep_body());
       });
 }
 
@@ -525,7 +529,7 @@ inline void scenario_runner::on_iteration_done(vu& v) {
   const bool interrupted = v.interrupted();
   if (!interrupted) {
     record_http(v.active().result(), v.hop_url());
-    if (state_ != state::done && v.follow_redirect()) return;  // the iteration goes on
+    if (!hard_stopped_ && v.follow_redirect()) return;  // the iteration goes on
   }
   const auto now = clock::now();
   auto& store = shard_.store;
@@ -560,7 +564,7 @@ inline void scenario_runner::record_http(const http::exchange_result& r, const h
   int code = r.error.code;
   if (code == 0 && r.status >= 400) code = 1000 + r.status;
   if (code != 0) shard_.count_error(code);
-  const http_series& s = route(r.status, code, r.tls_version, hop);
+  const http_series& s = route(r.status, code, r.tls_version, r.error.message, hop);
   auto& store = shard_.store;
   auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count()); };
   store.add_counter(s.reqs, 1);
@@ -577,7 +581,7 @@ inline void scenario_runner::record_http(const http::exchange_result& r, const h
 // Tags that depend on the response are few (status, error code, TLS version), so
 // each combination is resolved once and cached: recording never builds strings.
 inline const http_series& scenario_runner::route(int status, int code, std::string_view tls_version,
-                                                 const http::url* hop) {
+                                                 std::string_view error, const http::url* hop) {
   std::string_view hop_key;
   if (hop != nullptr) {
     hop_key_.clear();
@@ -588,7 +592,8 @@ inline const http_series& scenario_runner::route(int status, int code, std::stri
     hop_key = hop_key_;
   }
   for (auto& c : routes_)
-    if (c.status == status && c.code == code && c.tls_version == tls_version && c.url == hop_key)
+    if (c.status == status && c.code == code && c.tls_version == tls_version &&
+        c.error.data() == error.data() && c.url == hop_key)
       return c.series;
   metrics::tag_set t = base_tags_;
   t.merge(sc_.request.tags());
@@ -604,6 +609,7 @@ inline const http_series& scenario_runner::route(int status, int code, std::stri
   if (status != 0) t.set("proto", "HTTP/1.1");
   if (!tls_version.empty()) t.set("tls_version", tls_version);
   if (code != 0) t.set("error_code", std::to_string(code));
+  if (!error.empty()) t.set("error", error);
   using namespace metrics::builtin;
   http_series s;
   s.reqs = reg_.resolve(http_reqs, t);
@@ -615,7 +621,10 @@ inline const http_series& scenario_runner::route(int status, int code, std::stri
   s.waiting = reg_.resolve(http_req_waiting, t);
   s.receiving = reg_.resolve(http_req_receiving, t);
   s.failed = reg_.resolve(http_req_failed, t);
-  routes_.push_back({status, code, tls_version, std::string(hop_key), std::move(s)});
+  // Redirects to ever-new URLs must not grow the cache without bound.
+  if (hop != nullptr && routes_.size() >= 256)
+    std::erase_if(routes_, [](const cached_route& c) { return !c.url.empty(); });
+  routes_.push_back({status, code, tls_version, error, std::string(hop_key), std::move(s)});
   return routes_.back().series;
 }
 

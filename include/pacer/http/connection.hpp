@@ -13,7 +13,10 @@
 #include <boost/beast/http/basic_parser.hpp>
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
 #include <openssl/x509_vfy.h>
+#include <cerrno>
 
 #include <chrono>
 #include <cstdint>
@@ -140,14 +143,20 @@ class connection {
   }
   // The same with prepared bytes (redirect hops build theirs per response).
   void start(const std::string& wire, bool head, std::chrono::nanoseconds timeout, bool keep_body) {
+    start_until(wire, head, clock::now() + timeout, keep_body);
+  }
+  // With an absolute deadline (a redirect chain shares one).
+  void start_until(const std::string& wire, bool head, clock::time_point deadline, bool keep_body) {
     wire_ = &wire;
+    idempotent_ = wire.rfind("GET ", 0) == 0 || wire.rfind("HEAD ", 0) == 0 ||
+                  wire.rfind("OPTIONS ", 0) == 0 || wire.rfind("TRACE ", 0) == 0;
     head_ = head;
     keep_body_ = keep_body;
     abort_ = abort_reason::none;
     result_ = exchange_result{};
     retried_ = false;
     t_start_ = clock::now();
-    deadline_ = t_start_ + timeout;
+    deadline_ = deadline;
     busy_ = true;
     begin_exchange();
   }
@@ -223,6 +232,10 @@ class connection {
   }
 
   void begin_exchange() {
+    written_ = false;
+    // A connection idle for a while may have been closed by the server: look before
+    // sending (one cheap syscall, skipped for busy connections).
+    if (open_ && t_start_ - t_last_used_ > std::chrono::seconds(1) && peer_gone()) close();
     if (open_) {
       result_.reused = true;
       t_ready_ = t_start_;
@@ -268,13 +281,13 @@ class connection {
     phase_ = phase::handshake;
     tls_.emplace(socket_, *tls_ctx_);
     SSL* ssl = tls_->native_handle();
-    bool ip = origin_.host_is_ip_literal();
-    // SNI is for names only (RFC 6066); verification checks names or IPs.
-    if (!ip) SSL_set_tlsext_host_name(ssl, origin_.host.c_str());
-    if (ip)
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), origin_.host.c_str());
-    else
-      SSL_set1_host(ssl, origin_.host.c_str());
+    // SNI is for names only (RFC 6066); verification checks the name or the address.
+    // Never go on without something to verify against.
+    bool named = origin_.host_is_ip_literal()
+                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), origin_.host.c_str()) == 1
+                     : SSL_set_tlsext_host_name(ssl, origin_.host.c_str()) == 1 &&
+                           SSL_set1_host(ssl, origin_.host.c_str()) == 1;
+    if (!named) return fail({http::error_code::tls, "tls: cannot verify this host name"});
     if (session_ != nullptr) SSL_set_session(ssl, session_);
     t_handshake_ = clock::now();
     tls_->async_handshake(asio::ssl::stream_base::client, [this](boost::system::error_code e) {
@@ -303,11 +316,9 @@ class connection {
       }
       t_written_ = clock::now();
       result_.sending = t_written_ - t_ready_;
-      parser_.emplace(arena_, fields_, body_, keep_body_);
-      parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
-      parser_->body_limit(limits_.body_bytes);
-      parser_->eager(true);
-      if (head_) parser_->skip(true);
+      written_ = true;
+      informational_ = 0;
+      new_parser();
       got_bytes_ = false;
       read();
     };
@@ -327,7 +338,11 @@ class connection {
         end_ -= begin_;
         begin_ = 0;
       } else {
-        rbuf_.resize(rbuf_.size() * 2);
+        // Only an unfinished head (or chunk line, or trailer) fills the buffer: bound it.
+        const std::size_t cap = static_cast<std::size_t>(limits_.header_bytes) + 64 * 1024;
+        if (rbuf_.size() >= cap)
+          return fail({http::error_code::generic, "response header larger than the header limit"});
+        rbuf_.resize(std::min(rbuf_.size() * 2, cap));
       }
     }
     auto buf = asio::buffer(rbuf_.data() + end_, rbuf_.size() - end_);
@@ -364,6 +379,14 @@ class connection {
       socket_.async_read_some(buf, on_read);
   }
 
+  void new_parser() {
+    parser_.emplace(arena_, fields_, body_, keep_body_);
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
+    parser_->body_limit(limits_.body_bytes);
+    parser_->eager(true);
+    if (head_) parser_->skip(true);
+  }
+
   // Feeds buffered bytes to the parser; false when the response is malformed.
   bool parse() {
     while (begin_ < end_ && !parser_->is_done()) {
@@ -374,6 +397,17 @@ class connection {
       if (e) {
         fail(classify_io(e, false));
         return false;
+      }
+      // 1xx responses (103 Early Hints, a stray 100) precede the real one: skip them, as
+      // Go and so k6 do, up to a bound.
+      if (parser_->is_done() && parser_->status() >= 100 && parser_->status() < 200 &&
+          parser_->status() != 101) {
+        if (++informational_ > 5) {
+          fail({http::error_code::generic, "too many 1xx responses"});
+          return false;
+        }
+        new_parser();
+        continue;
       }
       if (used == 0) break;
     }
@@ -395,6 +429,12 @@ class connection {
     begin_ = end_ = 0;
     if (!keep) close();
     done();
+  }
+
+  bool peer_gone() {
+    char byte;
+    ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
   }
 
   void fail(failure f) {
@@ -436,6 +476,7 @@ class connection {
 
   void done() {
     busy_ = false;
+    t_last_used_ = clock::now();
     owner_.on_exchange_done();
   }
 
@@ -457,10 +498,13 @@ class connection {
 
   // A kept-alive connection the server closed before answering: resend once on a
   // new connection, as browsers and Go's client do.
+  // A request the server never saw may always be resent; one it may have processed
+  // only when repeating it is harmless (Go's rule: GET, HEAD, OPTIONS, TRACE).
   bool may_retry(const boost::system::error_code& e) const {
     if (!result_.reused || retried_) return false;
-    return e == asio::error::eof || e == asio::error::connection_reset ||
-           e == asio::error::broken_pipe || e == asio::ssl::error::stream_truncated;
+    bool closed = e == asio::error::eof || e == asio::error::connection_reset ||
+                  e == asio::error::broken_pipe || e == asio::ssl::error::stream_truncated;
+    return closed && (!written_ || idempotent_);
   }
   void retry() {
     retried_ = true;
@@ -539,6 +583,9 @@ class connection {
   bool busy_ = false;
   bool open_ = false;
   bool retried_ = false;
+  bool written_ = false;
+  bool idempotent_ = false;
+  int informational_ = 0;
   bool got_bytes_ = false;
   bool session_saved_ = false;
   abort_reason abort_ = abort_reason::none;
@@ -554,8 +601,8 @@ class connection {
   std::string body_;
 
   std::uint64_t bytes_sent_ = 0, bytes_received_ = 0, connects_ = 0, resumed_ = 0;
-  clock::time_point t_start_, deadline_, t_connect_, t_handshake_, t_ready_, t_written_,
-      t_first_byte_;
+  clock::time_point t_last_used_{}, t_start_, deadline_, t_connect_, t_handshake_, t_ready_,
+      t_written_, t_first_byte_;
 };
 
 }  // namespace detail

@@ -3,6 +3,9 @@
 
 #include <pacer/core/error.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,11 +21,11 @@ struct url {
   std::string host_header;   // host[:port] as sent in the Host header
 
   std::string scheme() const { return tls ? "https" : "http"; }
+  // Exactly what the resolver takes as an address (so "127.1" is a name, as for TLS).
   bool host_is_ip_literal() const {
-    if (host.find(':') != std::string::npos) return true;  // IPv6
-    for (char c : host)
-      if (!((c >= '0' && c <= '9') || c == '.')) return false;
-    return !host.empty();
+    unsigned char buf[sizeof(in6_addr)];
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buf) == 1;
   }
   std::string to_string() const { return scheme() + "://" + host_header + target; }
 };

@@ -139,6 +139,8 @@ class scenario_runner {
       f(*v);
   }
   scenario_outcome outcome() const;
+  // Passes and fails of each of the scenario's checks, in declaration order.
+  const std::vector<check_outcome>& check_counts() const noexcept { return check_counts_; }
 
  private:
   enum class state { waiting, running, stopping, done };
@@ -152,6 +154,7 @@ class scenario_runner {
   void hard_stop();
   metrics::store& shard_store() noexcept;
   void record_http(const http::exchange_result& r, const http::url* hop);
+  void run_checks(const http::response_view& response);
   const http_series& route(int status, int code, std::string_view tls_version,
                            std::string_view error, const http::url* hop);
 
@@ -188,6 +191,8 @@ class scenario_runner {
   std::string hop_key_;
 
   scenario_outcome counts_;
+  std::vector<series_ids> check_series_;
+  std::vector<check_outcome> check_counts_;
 };
 
 // One thread, one io_context, its own VUs and metric store: no locks between shards.
@@ -237,6 +242,11 @@ class shard {
   void for_each_vu(F f) {
     for (auto& r : runners_)
       r->for_each_vu(f);
+  }
+  template <class F>
+  void for_each_runner(F f) const {
+    for (const auto& r : runners_)
+      f(*r);
   }
 
   asio::io_context ioc;
@@ -313,6 +323,12 @@ inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_
   iter_series_.data_sent = reg.resolve(data_sent, base_tags_);
   iter_series_.data_received = reg.resolve(data_received, base_tags_);
   iter_series_.schedule_lag = reg.resolve(iteration_schedule_lag, base_tags_);
+  for (const auto& c : sc.checks) {
+    metrics::tag_set t = base_tags_;
+    t.set("check", c.name);
+    check_series_.push_back(reg.resolve(metrics::builtin::checks, t));
+    check_counts_.push_back({c.name, 0, 0});
+  }
   // k6's init phase: these VUs exist before the test clock starts.
   for (std::int64_t i = 0; i < initial_vus; ++i)
     create_vu();
@@ -530,6 +546,7 @@ inline void scenario_runner::on_iteration_done(vu& v) {
   if (!interrupted) {
     record_http(v.active().result(), v.hop_url());
     if (!hard_stopped_ && v.follow_redirect()) return;  // the iteration goes on
+    run_checks(v.active().response());
   }
   const auto now = clock::now();
   auto& store = shard_.store;
@@ -558,6 +575,14 @@ inline void scenario_runner::on_iteration_done(vu& v) {
                           std::memory_order_relaxed);
   idle_.push_back(&v);
   maybe_finish();
+}
+
+inline void scenario_runner::run_checks(const http::response_view& response) {
+  for (std::size_t i = 0; i < sc_.checks.size(); ++i) {
+    bool ok = sc_.checks[i].test(response);
+    shard_.store.add_rate(check_series_[i], ok);
+    ++(ok ? check_counts_[i].passes : check_counts_[i].fails);
+  }
 }
 
 inline void scenario_runner::record_http(const http::exchange_result& r, const http::url* hop) {

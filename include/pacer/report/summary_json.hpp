@@ -5,6 +5,7 @@
 #include <pacer/scenario/result.hpp>
 #include <pacer/version.hpp>
 
+#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -19,6 +20,20 @@ namespace pacer {
 inline constexpr int summary_schema_version = 1;
 
 namespace detail {
+
+// k6 identifies groups and checks by the MD5 of their path, in lowercase hex.
+inline std::string md5_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_md5(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
 
 // k6 writes JS numbers: integral values without a fraction.
 inline nlohmann::json js_number(double v) {
@@ -113,11 +128,20 @@ inline nlohmann::json pacer_section(const run_result& r) {
 // The k6 handleSummary `data` object for this run, plus the `pacer` key.
 inline nlohmann::json summary_data(const run_result& r, bool no_color = false) {
   nlohmann::json d;
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : r.checks) {
+    std::string path = "::" + c.name;
+    checks.push_back({{"name", c.name},
+                      {"path", path},
+                      {"id", detail::md5_hex(path)},
+                      {"passes", c.passes},
+                      {"fails", c.fails}});
+  }
   d["root_group"] = {{"name", ""},
                      {"path", ""},
-                     {"id", "d41d8cd98f00b204e9800998ecf8427e"},
+                     {"id", detail::md5_hex("")},
                      {"groups", nlohmann::json::array()},
-                     {"checks", nlohmann::json::array()}};
+                     {"checks", std::move(checks)}};
   d["options"] = {
       {"summaryTrendStats", r.summary_trend_stats}, {"summaryTimeUnit", ""}, {"noColor", no_color}};
   d["state"] = {{"isStdOutTTY", ::isatty(1) == 1},

@@ -24,12 +24,20 @@ struct scenario_outcome {
   std::int64_t vus_initialized = 0;
 };
 
+// One k6 check in the summary's root_group: path "::name", id md5(path).
+struct check_outcome {
+  std::string name;
+  std::uint64_t passes = 0;
+  std::uint64_t fails = 0;
+};
+
 // What a run measured: merged metrics of all shards plus the counts k6 does not give.
 struct run_result {
   metrics::registry registry;
   metrics::store metrics;
   nanoseconds test_run_duration{0};
   std::vector<scenario_outcome> scenarios;
+  std::vector<check_outcome> checks;  // in the order first declared
   std::map<int, std::uint64_t> failed_requests_by_error_code;
   std::vector<std::string> warnings;
   std::vector<std::string> summary_trend_stats;

@@ -44,6 +44,7 @@ inline metrics::registry builtin_registry() {
   r.metric(http_req_receiving, metric_type::trend, value_kind::time);
   r.metric(http_req_failed, metric_type::rate, value_kind::plain);
   r.metric(iteration_schedule_lag, metric_type::trend, value_kind::time);
+  r.metric(checks, metric_type::rate, value_kind::plain);
   r.submetric(http_req_duration, metrics::tag_set{{"expected_response", "true"}},
               "http_req_duration{expected_response:true}");
   return r;
@@ -276,6 +277,17 @@ inline run_result run(const test_plan& plan) {
       result.tls_sessions_resumed += v.resumed_sessions();
     });
   }
+  for (auto& s : shards)
+    s->for_each_runner([&](const detail::scenario_runner& runner) {
+      for (const auto& c : runner.check_counts()) {
+        auto it = std::find_if(result.checks.begin(), result.checks.end(),
+                               [&](const check_outcome& o) { return o.name == c.name; });
+        if (it == result.checks.end())
+          it = result.checks.insert(result.checks.end(), {c.name, 0, 0});
+        it->passes += c.passes;
+        it->fails += c.fails;
+      }
+    });
   for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
     result.scenarios.push_back(by_name[plan.scenarios[i].name]);
     if (shared[i]->insufficient_warned.load())

@@ -1,6 +1,7 @@
 #ifndef PACER_SCENARIO_SCENARIO_HPP
 #define PACER_SCENARIO_SCENARIO_HPP
 
+#include <pacer/check/check.hpp>
 #include <pacer/core/error.hpp>
 #include <pacer/exec/executors.hpp>
 #include <pacer/http/connection.hpp>
@@ -23,6 +24,20 @@ struct scenario {
     tags.set(key, value);
     return *this;
   }
+  // k6's check(res, {...}): evaluated on every response of this scenario.
+  scenario& check(check_spec c) {
+    for (const auto& existing : checks)
+      if (existing.name == c.name)
+        throw config_error("check name", c.name, "a name used once per scenario");
+    keep_response_body = keep_response_body || c.needs_body;
+    checks.push_back(std::move(c));
+    return *this;
+  }
+  template <response_predicate P>
+  scenario& check(std::string name, P predicate) {
+    return check(pacer::check(std::move(name), std::move(predicate)));
+  }
+
   // Keep response bodies (needed by body checks); off, they are only counted.
   scenario& keep_body(bool keep = true) {
     keep_response_body = keep;
@@ -33,6 +48,7 @@ struct scenario {
   executor exec;
   http::request request;
   metrics::tag_set tags;
+  std::vector<check_spec> checks;
   bool keep_response_body = false;
 };
 

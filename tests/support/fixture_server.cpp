@@ -12,6 +12,7 @@
 //   /truncate         headers promising 1000 body bytes, 10 bytes, then a graceful close
 //   /bytes?n=K        200 with exactly K body bytes
 //   /echo             200 echoing the request body and Content-Type
+//   /api/v1/certificates/bulk-renew   certctl's handler on a 100-certificate fleet (401, 400, 405)
 //   /early-hints      a 103 response, then 200 "after hints"
 //   /chunk-ext        chunked 200 whose first chunk-size line never ends (4 MiB of extension)
 //   /drop-after-first answers the first request of a connection; closes on any later one
@@ -29,6 +30,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <nlohmann/json.hpp>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -243,6 +245,50 @@ struct reply {
   std::string extra_headers;  // complete "Name: value\r\n" lines
   bool keep_alive;
 };
+
+// certctl's bulk-renew handler, on a fleet of 100 certificates of team t-platform and
+// issuer iss-local (the contract the flagship scenario drives).
+reply bulk_renew(const http::request<http::string_body>& req, bool keep_alive) {
+  auto error = [&](unsigned status, std::string_view text, std::string_view message) {
+    reply r(status,
+            nlohmann::json{{"error", text}, {"message", message}, {"request_id", "req-fixture"}}.dump(),
+            keep_alive);
+    r.content_type = "application/json";
+    return r;
+  };
+  if (req.method() != http::verb::post) return error(405, "Method Not Allowed", "use POST");
+  if (req[http::field::authorization] != "Bearer load-test-token")
+    return error(401, "Unauthorized", "missing or invalid bearer token");
+  auto criteria = nlohmann::json::parse(req.body(), nullptr, false);
+  if (criteria.is_discarded() || !criteria.is_object())
+    return error(400, "Bad Request", "Invalid request body");
+  static constexpr const char* fields[] = {"profile_id", "owner_id", "agent_id",
+                                           "issuer_id", "team_id", "certificate_ids"};
+  bool any = false;
+  for (const char* f : fields) any = any || criteria.contains(f);
+  if (!any)
+    return error(400, "Bad Request",
+                 "at least one of profile_id, owner_id, agent_id, issuer_id, team_id, "
+                 "certificate_ids is required");
+  bool match = criteria.value("team_id", "t-platform") == "t-platform" &&
+               criteria.value("issuer_id", "iss-local") == "iss-local";
+  nlohmann::json envelope = {{"total_matched", match ? 100 : 0},
+                             {"total_enqueued", match ? 100 : 0},
+                             {"total_skipped", 0},
+                             {"total_failed", 0}};
+  if (match) {
+    nlohmann::json jobs = nlohmann::json::array();
+    for (int i = 1; i <= 100; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "mc-bulk-%05d", i);
+      jobs.push_back({{"certificate_id", id}, {"job_id", std::string("job-") + id}});
+    }
+    envelope["enqueued_jobs"] = std::move(jobs);
+  }
+  reply r(200, envelope.dump(), keep_alive);
+  r.content_type = "application/json";
+  return r;
+}
 
 bool status_has_body(unsigned status) {
   return status >= 200 && status != 204 && status != 304;
@@ -583,6 +629,10 @@ net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::s
       (void)n;
       if (ec || stopping_) co_return after_reply::done;
     }
+  }
+
+  if (path == "/api/v1/certificates/bulk-renew") {
+    co_return co_await send(stream, bulk_renew(req, keep_alive), req);
   }
 
   if (path == "/early-hints") {

@@ -5,6 +5,7 @@
 #include <pacer/core/duration.hpp>
 #include <pacer/core/env.hpp>
 #include <pacer/core/error.hpp>
+#include <pacer/check/check.hpp>
 #include <pacer/exec/executors.hpp>
 #include <pacer/http/request.hpp>
 #include <pacer/http/tls.hpp>
@@ -14,6 +15,7 @@
 #include <pacer/scenario/result.hpp>
 #include <pacer/scenario/run.hpp>
 #include <pacer/scenario/scenario.hpp>
+#include <pacer/threshold/threshold.hpp>
 #include <pacer/version.hpp>
 
 #endif

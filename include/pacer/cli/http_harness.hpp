@@ -53,11 +53,14 @@ TLS:
 limits:
   --max-header-bytes N        response header limit (default 1048576)
   --max-body-bytes N          response body limit (default 67108864)
+thresholds (k6 grammar; a failed one makes the exit code 99):
+  --threshold 'METRIC=EXPR'   e.g. 'http_req_duration=p(99)<500' or
+                              'http_req_failed{status:503}=rate<0.01'; repeatable
 output:
   --summary-json FILE         k6 handleSummary data (JSON)
   --summary-export FILE       what k6's --summary-export writes
   --summary-trend-stats LIST  e.g. avg,min,med,max,p(90),p(95),p(99)
-exit codes: 0 done, 104 invalid configuration, 105 stopped by a signal
+exit codes: 0 done, 99 thresholds failed, 104 invalid configuration, 105 stopped by a signal
 )";
 
 namespace detail {
@@ -96,6 +99,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
   std::vector<std::pair<std::string, std::string>> headers, tags;
   std::optional<std::pair<int, int>> expected;
   std::optional<std::int64_t> redirects;
+  std::vector<std::pair<std::string, std::string>> thresholds;
   bool insecure = false;
   std::string cacert;
   http::response_limits limits;
@@ -160,6 +164,18 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
       auto hi = detail::parse_integer("--expected-statuses", e.substr(dash + 1), 100,
                                       "LO-HI, e.g. 200-399");
       expected = {static_cast<int>(lo), static_cast<int>(hi)};
+    } else if (flag_is("--threshold")) {
+      std::string t = need_value();
+      // The metric key ends at the first '=' outside its {tags}.
+      std::size_t depth = 0, split = std::string::npos;
+      for (std::size_t k = 0; k < t.size() && split == std::string::npos; ++k) {
+        if (t[k] == '{') ++depth;
+        else if (t[k] == '}' && depth > 0) --depth;
+        else if (t[k] == '=' && depth == 0) split = k;
+      }
+      if (split == std::string::npos || split == 0 || split + 1 == t.size())
+        throw config_error("--threshold", t, "METRIC=EXPR, e.g. 'http_req_duration=p(99)<500'");
+      thresholds.emplace_back(t.substr(0, split), t.substr(split + 1));
     } else if (flag_is("--max-redirects")) {
       redirects = detail::parse_integer("--max-redirects", need_value(), 0, "an integer 0-100");
       if (*redirects > 100)
@@ -262,6 +278,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     exec = cv;
   }
   cfg.plan.add(scenario("default", exec, std::move(req)));
+  for (auto& [key, expr] : thresholds) cfg.plan.threshold(key, {pacer::threshold(expr)});
   cfg.plan.options.threads = threads;
   cfg.plan.options.tls.insecure_skip_verify = insecure;
   cfg.plan.options.tls.ca_file = cacert;
@@ -307,8 +324,9 @@ inline void print_plain_result(const run_result& r, std::ostream& out) {
   trend_line("iteration_schedule_lag");
   for (const auto& [code, n] : r.failed_requests_by_error_code)
     out << "  error_code " << code << ": " << n << " requests\n";
-  for (const auto& w : r.warnings)
-    out << "warning: " << w << "\n";
+  for (const auto& t : r.thresholds)
+    out << (t.ok ? "  threshold ok     " : "  threshold FAILED ") << t.key << ": " << t.source << "\n";
+  for (const auto& w : r.warnings) out << "warning: " << w << "\n";
 }
 
 // The whole `pacer-http` program; returns the process exit code.

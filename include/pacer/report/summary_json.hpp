@@ -44,15 +44,16 @@ inline nlohmann::json js_number(double v) {
 
 // One entry of summaryTrendStats computed from a histogram, in the metric's unit
 // (milliseconds for time trends).
-inline double trend_stat(const metrics::histogram& h, const std::string& stat, double scale) {
+// Divided (not multiplied by the inverse) so values match what thresholds compare.
+inline double trend_stat(const metrics::histogram& h, const std::string& stat, double divisor) {
   if (stat == "count") return static_cast<double>(h.count());
   if (h.count() == 0) return 0;
-  if (stat == "avg") return h.mean() * scale;
-  if (stat == "min") return static_cast<double>(h.min()) * scale;
-  if (stat == "max") return static_cast<double>(h.max()) * scale;
-  if (stat == "med") return h.percentile(50) * scale;
+  if (stat == "avg") return h.mean() / divisor;
+  if (stat == "min") return static_cast<double>(h.min()) / divisor;
+  if (stat == "max") return static_cast<double>(h.max()) / divisor;
+  if (stat == "med") return h.percentile(50) / divisor;
   if (stat.size() > 3 && stat.rfind("p(", 0) == 0)
-    return h.percentile(std::stod(stat.substr(2, stat.size() - 3))) * scale;
+    return h.percentile(std::stod(stat.substr(2, stat.size() - 3))) / divisor;
   return 0;
 }
 
@@ -78,9 +79,9 @@ inline nlohmann::json metric_values(const run_result& r, std::uint32_t id) {
       v["fails"] = s.total - s.passes;
       break;
     case metrics::metric_type::trend: {
-      double scale = info.contains == metrics::value_kind::time ? 1e-6 : 1.0;
+      double divisor = info.contains == metrics::value_kind::time ? 1e6 : 1.0;
       for (const auto& stat : r.summary_trend_stats)
-        v[stat] = js_number(trend_stat(s.trend, stat, scale));
+        v[stat] = js_number(trend_stat(s.trend, stat, divisor));
       break;
     }
   }
@@ -112,6 +113,7 @@ inline nlohmann::json pacer_section(const run_result& r) {
   p["connections_opened"] = r.connections_opened;
   p["tls_sessions_resumed"] = r.tls_sessions_resumed;
   p["aborted_by_signal"] = r.aborted_by_signal;
+  p["aborted_by_threshold"] = r.aborted_by_threshold;
   p["warnings"] = r.warnings;
   nlohmann::json hist = nlohmann::json::object();
   for (std::uint32_t id = 0; id < r.registry.size(); ++id) {
@@ -150,10 +152,16 @@ inline nlohmann::json summary_data(const run_result& r, bool no_color = false) {
   nlohmann::json metrics = nlohmann::json::object();
   for (std::uint32_t id = 0; id < r.registry.size(); ++id) {
     const auto& info = r.registry.info(id);
-    if (!r.metrics[id].observed(info.type)) continue;
-    metrics[info.key] = {{"type", std::string(metrics::to_string(info.type))},
-                         {"contains", std::string(metrics::to_string(info.contains))},
-                         {"values", detail::metric_values(r, id)}};
+    // k6 lists a metric that received samples or carries thresholds.
+    nlohmann::json thresholds = nlohmann::json::object();
+    for (const auto& t : r.thresholds)
+      if (t.key == info.key) thresholds[t.source] = {{"ok", t.ok}};
+    if (!r.metrics[id].observed(info.type) && thresholds.empty()) continue;
+    nlohmann::json m = {{"type", std::string(metrics::to_string(info.type))},
+                        {"contains", std::string(metrics::to_string(info.contains))},
+                        {"values", detail::metric_values(r, id)}};
+    if (!thresholds.empty()) m["thresholds"] = std::move(thresholds);
+    metrics[info.key] = std::move(m);
   }
   d["metrics"] = std::move(metrics);
   d["pacer"] = detail::pacer_section(r);

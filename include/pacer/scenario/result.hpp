@@ -31,6 +31,14 @@ struct check_outcome {
   std::uint64_t fails = 0;
 };
 
+// The final evaluation of one threshold expression.
+struct threshold_outcome {
+  std::string key;     // metric or submetric, e.g. "http_req_duration{scenario:x}"
+  std::string source;  // the expression as written, e.g. "p(99)<5000"
+  bool ok = true;
+  bool aborted = false;  // this abortOnFail threshold stopped the run
+};
+
 // What a run measured: merged metrics of all shards plus the counts k6 does not give.
 struct run_result {
   metrics::registry registry;
@@ -38,6 +46,8 @@ struct run_result {
   nanoseconds test_run_duration{0};
   std::vector<scenario_outcome> scenarios;
   std::vector<check_outcome> checks;  // in the order first declared
+  std::vector<threshold_outcome> thresholds;
+  bool aborted_by_threshold = false;
   std::map<int, std::uint64_t> failed_requests_by_error_code;
   std::vector<std::string> warnings;
   std::vector<std::string> summary_trend_stats;
@@ -47,7 +57,15 @@ struct run_result {
   std::uint64_t tls_sessions_resumed = 0;
 
   exit_code code() const noexcept {
-    return aborted_by_signal ? exit_code::aborted_by_signal : exit_code::ok;
+    if (aborted_by_signal) return exit_code::aborted_by_signal;
+    return thresholds_passed() ? exit_code::ok : exit_code::thresholds_failed;
+  }
+
+  bool thresholds_passed() const noexcept {
+    if (aborted_by_threshold) return false;
+    for (const auto& t : thresholds)
+      if (!t.ok) return false;
+    return true;
   }
 
   // The aggregate of a metric or submetric by its summary key, or nullptr.

@@ -50,6 +50,52 @@ inline metrics::registry builtin_registry() {
   return r;
 }
 
+// A threshold set resolved against the registry: which series it judges.
+struct threshold_binding {
+  metrics::registry::series_id series;
+  const threshold_set* set;
+};
+
+// Resolves every threshold key to a metric or a new submetric; unknown metrics
+// and aggregations the metric's type lacks are configuration errors (k6: 104).
+inline std::vector<threshold_binding> bind_thresholds(const test_plan& plan,
+                                                      metrics::registry& reg) {
+  std::vector<threshold_binding> out;
+  for (const auto& set : plan.thresholds) {
+    metric_selector sel = parse_selector(set.key);
+    const metrics::series_info* info = reg.find(sel.metric);
+    if (info == nullptr)
+      throw config_error("threshold metric", set.key,
+                         "a k6 built-in metric (http_req_duration, http_req_failed, checks, ...) "
+                         "or a declared custom metric");
+    for (const auto& t : set.list)
+      validate_for(t.expr, info->type, set.key);
+    auto id = sel.is_submetric() ? reg.submetric(sel.metric, sel.tags, sel.key)
+                                 : reg.resolve(sel.metric, {}).front();
+    out.push_back({id, &set});
+  }
+  return out;
+}
+
+// Evaluates every threshold on `totals`; fills `failed_abort` when an abortOnFail
+// threshold fails and may stop the test at `elapsed`.
+inline std::vector<threshold_outcome> evaluate_thresholds(
+    const std::vector<threshold_binding>& bindings, const metrics::registry& reg,
+    const metrics::store& totals, nanoseconds elapsed, bool* failed_abort = nullptr) {
+  std::vector<threshold_outcome> out;
+  double seconds = static_cast<double>(elapsed.count()) / 1e9;
+  for (const auto& b : bindings) {
+    const auto& info = reg.info(b.series);
+    const auto& sink = totals[b.series];
+    for (const auto& t : b.set->list) {
+      bool ok = threshold_passes(t.expr, info.type, info.contains, sink, seconds);
+      if (!ok && failed_abort != nullptr && threshold_aborts_test(t, elapsed)) *failed_abort = true;
+      out.push_back({b.set->key, t.expr.source, ok, false});
+    }
+  }
+  return out;
+}
+
 inline void validate_plan(const test_plan& plan) {
   if (plan.scenarios.empty()) throw config_error("scenarios", "(none)", "at least one scenario");
   for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
@@ -143,6 +189,11 @@ inline run_result run(const test_plan& plan) {
   run_result result;
   result.registry = detail::builtin_registry();
   result.summary_trend_stats = opt.summary_trend_stats;
+  auto bindings = detail::bind_thresholds(plan, result.registry);
+  bool any_abort_threshold = false;
+  for (const auto& b : bindings)
+    for (const auto& t : b.set->list)
+      any_abort_threshold = any_abort_threshold || t.abort_on_fail;
   const auto& reg = result.registry;
 
   unsigned shards_n =
@@ -211,20 +262,56 @@ inline run_result run(const test_plan& plan) {
   };
 
   std::mutex m;
+  std::vector<metrics::store> snapshots(shards.size());
+  std::vector<bool> shard_done(shards.size(), false);
+  std::size_t snapshots_taken = 0;
   std::condition_variable cv;
   unsigned finished = 0;
   const auto test_start = steady_clock::now() + milliseconds(10);
   std::vector<std::thread> threads;
-  for (auto& s : shards) {
-    threads.emplace_back([&, sp = s.get()] {
-      if (!sp->idle()) sp->run(test_start);
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    threads.emplace_back([&, i] {
+      if (!shards[i]->idle()) shards[i]->run(test_start);
       std::lock_guard<std::mutex> lock(m);
       ++finished;
+      shard_done[i] = true;
       cv.notify_all();
     });
   }
 
-  // The coordinator: gauges every second, and stop requests from signals.
+  // Thresholds with abortOnFail are evaluated every 2 s (as k6 does) on a merge of
+  // snapshots that each shard copies of its own store, on its own thread.
+  auto next_threshold_check = steady_clock::now() + seconds(2);
+  auto check_abort_thresholds = [&](std::unique_lock<std::mutex>& lock) {
+    snapshots_taken = 0;
+    std::size_t wanted = 0;
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      if (shard_done[i]) continue;
+      ++wanted;
+      boost::asio::post(shards[i]->ioc, [&, i] {
+        metrics::store copy = shards[i]->store;
+        std::lock_guard<std::mutex> g(m);
+        snapshots[i] = std::move(copy);
+        ++snapshots_taken;
+        cv.notify_all();
+      });
+    }
+    // A shard that finishes meanwhile never runs the copy: its store is final then.
+    cv.wait_for(lock, seconds(5),
+                [&] { return snapshots_taken >= wanted || finished == shards.size(); });
+    metrics::store merged(reg.size());
+    merged.merge(coordinator_store, reg);
+    for (std::size_t i = 0; i < shards.size(); ++i)
+      merged.merge(shard_done[i] ? shards[i]->store : snapshots[i], reg);
+    bool abort = false;
+    detail::evaluate_thresholds(bindings, reg, merged,
+                                duration_cast<nanoseconds>(steady_clock::now() - test_start),
+                                &abort);
+    return abort;
+  };
+
+  // The coordinator: gauges every second, stop requests from signals, and
+  // abort-on-fail thresholds.
   sample_gauges();
   auto next_tick = steady_clock::now() + seconds(1);
   bool stop_sent = false;
@@ -239,6 +326,15 @@ inline run_result run(const test_plan& plan) {
         result.aborted_by_signal = true;
         for (auto& s : shards)
           s->request_stop();
+      }
+      if (!stop_sent && any_abort_threshold && steady_clock::now() >= next_threshold_check) {
+        next_threshold_check += seconds(2);
+        if (check_abort_thresholds(lock)) {
+          stop_sent = true;
+          result.aborted_by_threshold = true;
+          for (auto& s : shards)
+            s->request_stop();
+        }
       }
       if (steady_clock::now() >= next_tick) {
         lock.unlock();
@@ -288,6 +384,8 @@ inline run_result run(const test_plan& plan) {
         it->fails += c.fails;
       }
     });
+  result.thresholds =
+      detail::evaluate_thresholds(bindings, reg, result.metrics, result.test_run_duration);
   for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
     result.scenarios.push_back(by_name[plan.scenarios[i].name]);
     if (shared[i]->insufficient_warned.load())

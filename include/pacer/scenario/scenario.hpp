@@ -8,6 +8,7 @@
 #include <pacer/http/request.hpp>
 #include <pacer/http/tls.hpp>
 #include <pacer/metrics/metric.hpp>
+#include <pacer/threshold/threshold.hpp>
 
 #include <string>
 #include <vector>
@@ -69,10 +70,33 @@ struct run_options {
   bool handle_signals = false;  // SIGINT/SIGTERM stop the run gracefully
 };
 
+// The thresholds on one metric or submetric, keyed as in k6's options.thresholds.
+struct threshold_set {
+  std::string key;
+  std::vector<pacer::threshold> list;
+};
+
 // Everything a run needs: scenarios run concurrently, each from its start_time.
 struct test_plan {
   std::vector<scenario> scenarios;
+  std::vector<threshold_set> thresholds;
   run_options options;
+
+  // k6's thresholds: {'http_req_duration{scenario:x}': ['p(99)<5000', ...]}. The
+  // expressions are parsed here (config_error on a bad one); the metric is checked
+  // when the run starts.
+  test_plan& threshold(std::string key, std::vector<pacer::threshold> list) {
+    (void)parse_selector(key);
+    if (list.empty()) throw config_error("thresholds of " + key, "[]", "at least one expression");
+    for (auto& existing : thresholds)
+      if (existing.key == key) {
+        for (auto& t : list)
+          existing.list.push_back(std::move(t));
+        return *this;
+      }
+    thresholds.push_back({std::move(key), std::move(list)});
+    return *this;
+  }
 
   test_plan& add(scenario s) {
     scenarios.push_back(std::move(s));

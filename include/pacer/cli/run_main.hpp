@@ -1,0 +1,136 @@
+#ifndef PACER_CLI_RUN_MAIN_HPP
+#define PACER_CLI_RUN_MAIN_HPP
+
+#include <pacer/pacer.hpp>
+#include <pacer/report/summary.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pacer {
+
+// k6's handleSummary: turns the summary into outputs ("stdout", "stderr", or a
+// file path, relative paths being written under the results directory).
+using summary_handler = std::function<summary_outputs(const summary&)>;
+
+// What a harness built on run_main accepts on its command line.
+struct main_options {
+  std::optional<nanoseconds> duration;  // shortens (or lengthens) every scenario
+  std::string results_dir = "results";
+  bool help = false;
+};
+
+inline constexpr std::string_view main_usage = R"(options:
+  --duration D       run every scenario for D instead (k6 durations: 30s, 5m, 1h30m)
+  --results-dir DIR  where relative summary files go (default: results)
+  --help             this text
+exit codes: 0 passed, 99 thresholds failed, 104 invalid configuration, 105 stopped by a signal
+)";
+
+inline main_options parse_main_args(int argc, char** argv) {
+  main_options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool inline_value = false;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      inline_value = true;
+    }
+    auto next = [&]() -> std::string {
+      if (inline_value) return value;
+      if (i + 1 >= argc) throw config_error(arg, "", "a value after " + arg);
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      o.help = true;
+    } else if (arg == "--duration") {
+      o.duration = parse_duration(next(), "--duration");
+    } else if (arg == "--results-dir") {
+      o.results_dir = next();
+      if (o.results_dir.empty()) throw config_error("--results-dir", "", "a directory path");
+    } else {
+      throw config_error("option", arg, "--duration D, --results-dir DIR or --help");
+    }
+  }
+  return o;
+}
+
+// Sets every scenario's regular duration to `d`; ramping stages keep their shape.
+inline void override_duration(test_plan& plan, nanoseconds d) {
+  for (auto& sc : plan.scenarios) {
+    std::visit(
+        [&](auto& e) {
+          using E = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<E, ramping_arrival_rate>) {
+            auto total = e.regular_duration();
+            std::vector<stage> scaled = e.stages();
+            if (total.count() > 0)
+              for (auto& s : scaled)
+                s.duration = nanoseconds(static_cast<std::int64_t>(
+                    static_cast<long double>(s.duration.count()) * d.count() / total.count()));
+            e.stages(std::move(scaled));
+          } else {
+            e.duration(d);
+          }
+        },
+        sc.exec);
+  }
+}
+
+// Writes a handler's outputs; a failure is reported and does not change the
+// exit code (as in k6).
+inline void write_outputs(const summary_outputs& outputs, const std::string& results_dir) {
+  for (const auto& [key, text] : outputs) {
+    if (key == "stdout") {
+      // k6 prints the text as is; a final newline keeps the shell prompt apart.
+      std::cout << text << (text.empty() || text.back() != '\n' ? "\n" : "") << std::flush;
+      continue;
+    }
+    if (key == "stderr") {
+      std::cerr << text << std::flush;
+      continue;
+    }
+    std::filesystem::path path(key);
+    if (path.is_relative()) path = std::filesystem::path(results_dir) / path;
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    if (!write_file(path.string(), text))
+      std::cerr << "could not write the summary file " << path.string() << "\n";
+  }
+}
+
+// The whole program of a harness: flags, run, summary handler, exit code.
+inline int run_main(test_plan plan, int argc, char** argv, const summary_handler& handler) {
+  const char* self = argc > 0 ? argv[0] : "pacer";
+  try {
+    main_options o = parse_main_args(argc, argv);
+    if (o.help) {
+      std::cout << "usage: " << self << " [options]\n" << main_usage;
+      return 0;
+    }
+    if (o.duration) override_duration(plan, *o.duration);
+    std::error_code ec;
+    std::filesystem::create_directories(o.results_dir, ec);
+    if (ec || !std::filesystem::is_directory(o.results_dir))
+      throw config_error("--results-dir", o.results_dir, "a directory that can be created");
+    plan.options.handle_signals = true;
+    run_result r = run(plan);
+    summary s(r);
+    write_outputs(handler(s), o.results_dir);
+    return static_cast<int>(s.code());
+  } catch (const config_error& e) {
+    std::cerr << self << ": " << e.what() << "\n";
+    return static_cast<int>(exit_code::invalid_config);
+  }
+}
+
+}  // namespace pacer
+
+#endif

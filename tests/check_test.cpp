@@ -21,8 +21,8 @@ auto two_iterations() {
 }  // namespace
 
 TEST_CASE("predicates describe themselves and compose by value", "[unit][check]") {
-  auto ok = pacer::status_in(200, 299) && pacer::header("Content-Type") &&
-            !pacer::body_contains("error");
+  auto ok =
+      pacer::status_in(200, 299) && pacer::header("Content-Type") && !pacer::body_contains("error");
   CHECK(ok.describe() ==
         "((status in [200, 299] and header Content-Type present) and not body contains \"error\")");
   CHECK(decltype(ok)::needs_body);
@@ -93,4 +93,53 @@ TEST_CASE("checks see a failed request as status 0", "[engine][check]") {
 TEST_CASE("the k6 check id is the MD5 of its path", "[unit][check]") {
   CHECK(pacer::detail::md5_hex("::bulk-renew 2xx") == "c7cac084da3fa9b510e77cf60b5ad153");
   CHECK(pacer::detail::md5_hex("") == "d41d8cd98f00b204e9800998ecf8427e");
+}
+
+TEST_CASE("custom metrics take samples from a response hook and carry thresholds",
+          "[engine][custom]") {
+  fixture_server server;
+  pacer::test_plan plan;
+  auto enqueued = plan.counter("certs_enqueued");
+  auto size = plan.trend("body_size");
+  auto latency = plan.trend("renew_latency", true);
+  auto ok_rate = plan.rate("renew_ok");
+  auto last = plan.gauge("last_status");
+  auto req = pacer::http::post(server.url("/api/v1/certificates/bulk-renew"))
+                 .bearer(pacer::secret("load-test-token"))
+                 .json({{"team_id", "t-platform"}});
+  plan.add(pacer::scenario("renew", two_iterations(), req)
+               .on_response([=](const pacer::http::response_view& r, pacer::recorder& rec) {
+                 auto body = nlohmann::json::parse(r.body());
+                 rec.add(enqueued, body.value("total_enqueued", 0));
+                 rec.add(size, static_cast<double>(r.body().size()) + 0.5);
+                 rec.add(latency, 12.5);  // milliseconds, as in k6
+                 rec.add(ok_rate, r.status() == 200);
+                 rec.add(last, r.status(), {{"kind", "final"}});
+               }));
+  plan.threshold("certs_enqueued", {"count==200"});
+  plan.threshold("renew_latency", {"p(95)<13", "avg>12"});
+  plan.threshold("renew_ok", {"rate==1"});
+  plan.options.threads = 1;
+  auto r = pacer::run(plan);
+  CHECK(r.thresholds_passed());
+  CHECK(r.count("certs_enqueued") == 200);
+  auto data = pacer::summary_data(r);
+  CHECK(data["metrics"]["renew_latency"]["contains"] == "time");
+  CHECK(data["metrics"]["renew_latency"]["values"]["avg"] == 12.5);
+  CHECK(data["metrics"]["body_size"]["contains"] == "default");
+  CHECK(data["metrics"]["body_size"]["values"]["min"].get<double>() ==
+        Approx(data["metrics"]["body_size"]["values"]["max"].get<double>()));
+  CHECK(data["metrics"]["last_status"]["values"]["value"] == 200);
+  CHECK(data["metrics"]["renew_ok"]["values"]["rate"] == 1);
+}
+
+TEST_CASE("custom metric names follow k6's rules", "[unit][custom]") {
+  pacer::test_plan plan;
+  CHECK_THROWS_AS(plan.counter("1bad"), pacer::config_error);
+  CHECK_THROWS_AS(plan.counter("has space"), pacer::config_error);
+  plan.counter("ok_name");
+  CHECK_THROWS_AS(plan.trend("ok_name"), pacer::config_error);
+  plan.counter("http_reqs");
+  plan.add(pacer::scenario("s", two_iterations(), pacer::http::get("http://127.0.0.1:1/")));
+  CHECK_THROWS_WITH(pacer::run(plan), Catch::Contains("not a built-in metric"));
 }

@@ -169,9 +169,12 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
       // The metric key ends at the first '=' outside its {tags}.
       std::size_t depth = 0, split = std::string::npos;
       for (std::size_t k = 0; k < t.size() && split == std::string::npos; ++k) {
-        if (t[k] == '{') ++depth;
-        else if (t[k] == '}' && depth > 0) --depth;
-        else if (t[k] == '=' && depth == 0) split = k;
+        if (t[k] == '{')
+          ++depth;
+        else if (t[k] == '}' && depth > 0)
+          --depth;
+        else if (t[k] == '=' && depth == 0)
+          split = k;
       }
       if (split == std::string::npos || split == 0 || split + 1 == t.size())
         throw config_error("--threshold", t, "METRIC=EXPR, e.g. 'http_req_duration=p(99)<500'");
@@ -278,7 +281,8 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     exec = cv;
   }
   cfg.plan.add(scenario("default", exec, std::move(req)));
-  for (auto& [key, expr] : thresholds) cfg.plan.threshold(key, {pacer::threshold(expr)});
+  for (auto& [key, expr] : thresholds)
+    cfg.plan.threshold(key, {pacer::threshold(expr)});
   cfg.plan.options.threads = threads;
   cfg.plan.options.tls.insecure_skip_verify = insecure;
   cfg.plan.options.tls.ca_file = cacert;
@@ -325,8 +329,10 @@ inline void print_plain_result(const run_result& r, std::ostream& out) {
   for (const auto& [code, n] : r.failed_requests_by_error_code)
     out << "  error_code " << code << ": " << n << " requests\n";
   for (const auto& t : r.thresholds)
-    out << (t.ok ? "  threshold ok     " : "  threshold FAILED ") << t.key << ": " << t.source << "\n";
-  for (const auto& w : r.warnings) out << "warning: " << w << "\n";
+    out << (t.ok ? "  threshold ok     " : "  threshold FAILED ") << t.key << ": " << t.source
+        << "\n";
+  for (const auto& w : r.warnings)
+    out << "warning: " << w << "\n";
 }
 
 // The whole `pacer-http` program; returns the process exit code.

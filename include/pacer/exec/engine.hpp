@@ -120,6 +120,7 @@ class scenario_runner {
                   std::int64_t initial_vus);
 
   const http::request& request() const noexcept { return sc_.request; }
+  void set_custom_metrics(const std::vector<custom_metric>& defs) noexcept { custom_ = &defs; }
   asio::io_context& io() noexcept;
   bool keep_body() const noexcept { return sc_.keep_response_body; }
   // The generator's own honesty metric: how late an iteration started.
@@ -141,6 +142,9 @@ class scenario_runner {
   scenario_outcome outcome() const;
   // Passes and fails of each of the scenario's checks, in declaration order.
   const std::vector<check_outcome>& check_counts() const noexcept { return check_counts_; }
+  std::uint64_t hook_errors() const noexcept { return hook_errors_; }
+  const std::string& name() const noexcept { return sc_.name; }
+  const std::string& first_hook_error() const noexcept { return first_hook_error_; }
 
  private:
   enum class state { waiting, running, stopping, done };
@@ -164,6 +168,7 @@ class scenario_runner {
   const origin& origin_;
   asio::ssl::context* tls_;
   const metrics::registry& reg_;
+  const std::vector<custom_metric>* custom_ = nullptr;
   http::response_limits limits_;
   unsigned stripe_, stripes_;
 
@@ -192,6 +197,9 @@ class scenario_runner {
 
   scenario_outcome counts_;
   std::vector<series_ids> check_series_;
+  std::vector<series_ids> custom_series_;  // resolved on first use by the response hook
+  std::uint64_t hook_errors_ = 0;
+  std::string first_hook_error_;
   std::vector<check_outcome> check_counts_;
 };
 
@@ -547,6 +555,17 @@ inline void scenario_runner::on_iteration_done(vu& v) {
     record_http(v.active().result(), v.hop_url());
     if (!hard_stopped_ && v.follow_redirect()) return;  // the iteration goes on
     run_checks(v.active().response());
+    if (sc_.response_hook) {
+      recorder rec(shard_.store, reg_, base_tags_, *custom_, custom_series_);
+      // As in k6, an exception in user code is reported and the iteration still counts.
+      try {
+        sc_.response_hook(v.active().response(), rec);
+      } catch (const std::exception& e) {
+        if (hook_errors_++ == 0) first_hook_error_ = e.what();
+      } catch (...) {
+        if (hook_errors_++ == 0) first_hook_error_ = "unknown exception";
+      }
+    }
   }
   const auto now = clock::now();
   auto& store = shard_.store;

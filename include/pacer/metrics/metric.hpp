@@ -2,6 +2,8 @@
 #define PACER_METRICS_METRIC_HPP
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +39,18 @@ inline std::string_view to_string(value_kind k) {
       return "data";
   }
   return "default";
+}
+
+// Trends keep integers: nanoseconds for time (values given in ms), thousandths
+// otherwise. Negative values are recorded as 0 (the histogram is unsigned).
+inline double trend_unit_divisor(value_kind k) noexcept {
+  return k == value_kind::time ? 1e6 : 1e3;
+}
+inline std::uint64_t to_trend_units(double v, value_kind k) noexcept {
+  double scaled = v * trend_unit_divisor(k);
+  if (!(scaled > 0)) return 0;
+  if (scaled >= 1.8e19) return UINT64_MAX;
+  return static_cast<std::uint64_t>(std::llround(scaled));
 }
 
 // A set of tags, sorted by key; built at setup time, never on the hot path.

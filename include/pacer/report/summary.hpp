@@ -53,7 +53,8 @@ class summary {
 
   static void validate_group(const nlohmann::json& g, const std::string& where) {
     auto fail = [&](const std::string& what) {
-      throw config_error("summary data " + where, what, "k6's group shape {name, path, id, groups[], checks[]}");
+      throw config_error("summary data " + where, what,
+                         "k6's group shape {name, path, id, groups[], checks[]}");
     };
     if (!g.is_object()) fail("not an object");
     for (const char* k : {"name", "path", "id"})
@@ -63,11 +64,13 @@ class summary {
     for (const auto& c : g["checks"])
       if (!c.is_object() || !c.contains("name") || !c.contains("passes") || !c.contains("fails"))
         fail("a check without name, passes and fails");
-    for (const auto& sub : g["groups"]) validate_group(sub, where + ".groups[]");
+    for (const auto& sub : g["groups"])
+      validate_group(sub, where + ".groups[]");
   }
   static void validate_data(const nlohmann::json& d) {
     if (!d.is_object()) throw config_error("summary data", d.type_name(), "a JSON object");
-    if (!d.contains("root_group")) throw config_error("summary data", "no root_group", "k6 handleSummary data");
+    if (!d.contains("root_group"))
+      throw config_error("summary data", "no root_group", "k6 handleSummary data");
     validate_group(d["root_group"], "root_group");
     if (!d.contains("metrics") || !d["metrics"].is_object())
       throw config_error("summary data", "no metrics object", "k6 handleSummary data");
@@ -79,7 +82,8 @@ class summary {
       if (c != "default" && c != "time" && c != "data")
         throw config_error("summary metric " + name + " contains", c, "default, time or data");
       if (!m.contains("values") || !m["values"].is_object())
-        throw config_error("summary metric " + name, "no values object", "{type, contains, values}");
+        throw config_error("summary metric " + name, "no values object",
+                           "{type, contains, values}");
     }
   }
   static bool no_color_env() {

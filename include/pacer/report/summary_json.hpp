@@ -79,7 +79,7 @@ inline nlohmann::json metric_values(const run_result& r, std::uint32_t id) {
       v["fails"] = s.total - s.passes;
       break;
     case metrics::metric_type::trend: {
-      double divisor = info.contains == metrics::value_kind::time ? 1e6 : 1.0;
+      double divisor = metrics::trend_unit_divisor(info.contains);
       for (const auto& stat : r.summary_trend_stats)
         v[stat] = js_number(trend_stat(s.trend, stat, divisor));
       break;

@@ -20,7 +20,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -271,8 +270,9 @@ inline std::string to_fixed_trunc(double v, int prec) {
   return to_fixed_no_trailing_zeros(std::trunc(mult * v) / mult, prec);
 }
 
-// Math.log as k6's engine computes it (Go's math.Log, a simplified fdlibm): it can
-// differ from the C library in the last bit, which matters at exact powers of 1000.
+// Math.log as k6's engine computes it (Go's math.Log, a simplified fdlibm). Other
+// implementations differ in the last bit for some inputs, and floor(log(b) / log(1000))
+// picks the byte unit, so the same bits are needed.
 inline double go_log(double x) {
   constexpr double ln2_hi = 6.93147180369123816490e-01;
   constexpr double ln2_lo = 1.90821492927058770002e-10;

@@ -189,6 +189,11 @@ inline run_result run(const test_plan& plan) {
   run_result result;
   result.registry = detail::builtin_registry();
   result.summary_trend_stats = opt.summary_trend_stats;
+  for (const auto& m : plan.custom_metrics) {
+    if (result.registry.find(m.name) != nullptr)
+      throw config_error("metric name", m.name, "a name that is not a built-in metric");
+    result.registry.metric(m.name, m.type, m.contains);
+  }
   auto bindings = detail::bind_thresholds(plan, result.registry);
   bool any_abort_threshold = false;
   for (const auto& b : bindings)
@@ -240,8 +245,10 @@ inline run_result run(const test_plan& plan) {
     for (unsigned s = 0; s < stripes; ++s) {
       std::int64_t initial = pre / stripes + (static_cast<std::int64_t>(s) < pre % stripes ? 1 : 0);
       auto& target = *shards[(s + rotation) % shards_n];
-      target.add_runner(std::make_unique<detail::scenario_runner>(
-          target, sc, *sh, *origins[i], tls.get(), reg, opt.limits, s, stripes, initial));
+      auto runner = std::make_unique<detail::scenario_runner>(
+          target, sc, *sh, *origins[i], tls.get(), reg, opt.limits, s, stripes, initial);
+      runner->set_custom_metrics(plan.custom_metrics);
+      target.add_runner(std::move(runner));
     }
     rotation += stripes;
     shared.push_back(std::move(sh));
@@ -375,6 +382,10 @@ inline run_result run(const test_plan& plan) {
   }
   for (auto& s : shards)
     s->for_each_runner([&](const detail::scenario_runner& runner) {
+      if (runner.hook_errors() > 0)
+        result.warnings.push_back("the response hook of scenario " + runner.name() + " threw " +
+                                  std::to_string(runner.hook_errors()) +
+                                  " time(s): " + runner.first_hook_error());
       for (const auto& c : runner.check_counts()) {
         auto it = std::find_if(result.checks.begin(), result.checks.end(),
                                [&](const check_outcome& o) { return o.name == c.name; });

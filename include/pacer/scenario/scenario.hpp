@@ -7,6 +7,7 @@
 #include <pacer/http/connection.hpp>
 #include <pacer/http/request.hpp>
 #include <pacer/http/tls.hpp>
+#include <pacer/metrics/custom.hpp>
 #include <pacer/metrics/metric.hpp>
 #include <pacer/threshold/threshold.hpp>
 
@@ -39,6 +40,14 @@ struct scenario {
     return check(pacer::check(std::move(name), std::move(predicate)));
   }
 
+  // Code run on every response (after the checks), e.g. to record custom metrics.
+  // The body is kept for it.
+  scenario& on_response(std::function<void(const http::response_view&, recorder&)> hook) {
+    response_hook = std::move(hook);
+    keep_response_body = true;
+    return *this;
+  }
+
   // Keep response bodies (needed by body checks); off, they are only counted.
   scenario& keep_body(bool keep = true) {
     keep_response_body = keep;
@@ -50,6 +59,7 @@ struct scenario {
   http::request request;
   metrics::tag_set tags;
   std::vector<check_spec> checks;
+  std::function<void(const http::response_view&, recorder&)> response_hook;
   bool keep_response_body = false;
 };
 
@@ -80,7 +90,23 @@ struct threshold_set {
 struct test_plan {
   std::vector<scenario> scenarios;
   std::vector<threshold_set> thresholds;
+  std::vector<custom_metric> custom_metrics;
   run_options options;
+
+  // Custom metrics (k6: new Counter(name), new Trend(name, isTime), ...).
+  metric_handle counter(std::string name) {
+    return declare(std::move(name), metrics::metric_type::counter, metrics::value_kind::plain);
+  }
+  metric_handle gauge(std::string name) {
+    return declare(std::move(name), metrics::metric_type::gauge, metrics::value_kind::plain);
+  }
+  metric_handle rate(std::string name) {
+    return declare(std::move(name), metrics::metric_type::rate, metrics::value_kind::plain);
+  }
+  metric_handle trend(std::string name, bool is_time = false) {
+    return declare(std::move(name), metrics::metric_type::trend,
+                   is_time ? metrics::value_kind::time : metrics::value_kind::plain);
+  }
 
   // k6's thresholds: {'http_req_duration{scenario:x}': ['p(99)<5000', ...]}. The
   // expressions are parsed here (config_error on a bad one); the metric is checked
@@ -98,6 +124,16 @@ struct test_plan {
     return *this;
   }
 
+ private:
+  metric_handle declare(std::string name, metrics::metric_type type, metrics::value_kind kind) {
+    detail::validate_metric_name(name);
+    for (const auto& m : custom_metrics)
+      if (m.name == name) throw config_error("metric name", name, "a name declared once");
+    custom_metrics.push_back({std::move(name), type, kind});
+    return {static_cast<std::uint32_t>(custom_metrics.size() - 1)};
+  }
+
+ public:
   test_plan& add(scenario s) {
     scenarios.push_back(std::move(s));
     return *this;

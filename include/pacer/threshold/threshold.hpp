@@ -578,9 +578,9 @@ inline double aggregate(const threshold_expression& e, metrics::metric_type type
     default:
       break;
   }
-  // Time trends hold nanoseconds; k6 compares milliseconds. Division, as k6 derives its
-  // float milliseconds from durations.
-  return kind == metrics::value_kind::time ? raw / 1e6 : raw;
+  // Trends hold integers (nanoseconds for time, thousandths otherwise); k6 compares
+  // milliseconds or plain values. Division, as k6 derives its float milliseconds.
+  return raw / metrics::trend_unit_divisor(kind);
 }
 
 // Whether the expression holds. A Rate without samples passes whatever the operator (k6

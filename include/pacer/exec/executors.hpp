@@ -51,9 +51,6 @@ class executor_base {
     std::snprintf(buf, sizeof buf, "%.2f", per_second);
     return buf;
   }
-  static std::string vus_text(std::int64_t pre, std::int64_t max) {
-    return max > pre ? std::to_string(pre) + "-" + std::to_string(max) : std::to_string(pre);
-  }
 
  private:
   Derived& self() { return static_cast<Derived&>(*this); }
@@ -61,9 +58,43 @@ class executor_base {
   nanoseconds graceful_stop_{default_graceful_stop};
 };
 
+// The VU pool of the open-model executors (k6: preAllocatedVUs, maxVUs).
+template <class Derived>
+class arrival_vu_pool : public executor_base<Derived> {
+ public:
+  Derived& pre_allocated_vus(std::int64_t n) {
+    pre_ = n;
+    return static_cast<Derived&>(*this);
+  }
+  Derived& max_vus(std::int64_t n) {
+    max_ = n;
+    return static_cast<Derived&>(*this);
+  }
+
+  std::int64_t pre_allocated_vus() const noexcept { return pre_; }
+  std::int64_t max_vus() const noexcept { return max_ ? *max_ : pre_; }
+
+ protected:
+  void validate_pool() const {
+    if (pre_ < 0) throw config_error("preAllocatedVUs", std::to_string(pre_), "an integer >= 0");
+    if (max_vus() < pre_)
+      throw config_error("maxVUs", std::to_string(max_vus()),
+                         "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
+    if (max_vus() == 0) throw config_error("maxVUs", "0", "an integer > 0");
+  }
+  std::string pool_text() const {
+    return max_vus() > pre_ ? std::to_string(pre_) + "-" + std::to_string(max_vus())
+                            : std::to_string(pre_);
+  }
+
+ private:
+  std::int64_t pre_ = 0;
+  std::optional<std::int64_t> max_;
+};
+
 // Open model, fixed rate: iteration k starts at k * time_unit / rate (k6's
 // constant-arrival-rate); no idle VU at that moment means a dropped iteration.
-class constant_arrival_rate : public executor_base<constant_arrival_rate> {
+class constant_arrival_rate : public arrival_vu_pool<constant_arrival_rate> {
  public:
   explicit constant_arrival_rate(std::int64_t rate, nanoseconds time_unit = std::chrono::seconds(1))
       : rate_(rate), time_unit_(time_unit) {}
@@ -72,20 +103,10 @@ class constant_arrival_rate : public executor_base<constant_arrival_rate> {
     duration_ = d;
     return *this;
   }
-  constant_arrival_rate& pre_allocated_vus(std::int64_t n) {
-    pre_ = n;
-    return *this;
-  }
-  constant_arrival_rate& max_vus(std::int64_t n) {
-    max_ = n;
-    return *this;
-  }
 
   std::int64_t rate() const noexcept { return rate_; }
   nanoseconds time_unit() const noexcept { return time_unit_; }
   nanoseconds duration() const noexcept { return duration_; }
-  std::int64_t pre_allocated_vus() const noexcept { return pre_; }
-  std::int64_t max_vus() const noexcept { return max_ ? *max_ : pre_; }
   // k6 truncates the spacing to whole nanoseconds once.
   nanoseconds interval() const noexcept { return time_unit_ / rate_; }
 
@@ -111,24 +132,18 @@ class constant_arrival_rate : public executor_base<constant_arrival_rate> {
       throw config_error("rate", std::to_string(rate_), "at most one iteration per nanosecond");
     if (duration_ < std::chrono::seconds(1))
       throw config_error("duration", format_go_duration(duration_), "a duration >= 1s");
-    if (pre_ < 0) throw config_error("preAllocatedVUs", std::to_string(pre_), "an integer >= 0");
-    if (max_vus() < pre_)
-      throw config_error("maxVUs", std::to_string(max_vus()),
-                         "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
-    if (max_vus() == 0) throw config_error("maxVUs", "0", "an integer > 0");
+    validate_pool();
   }
   std::string description() const {
     double per_s = static_cast<double>(rate_) * 1e9 / static_cast<double>(time_unit_.count());
     return rate_text(per_s) + " iterations/s for " + format_go_duration(duration_) +
-           " (maxVUs: " + vus_text(pre_, max_vus()) + common_description() + ")";
+           " (maxVUs: " + pool_text() + common_description() + ")";
   }
 
  private:
   std::int64_t rate_;
   nanoseconds time_unit_;
   nanoseconds duration_{0};
-  std::int64_t pre_ = 0;
-  std::optional<std::int64_t> max_;
 };
 
 // One stage of a ramping executor: reach `target` at the end of `duration`.
@@ -139,7 +154,7 @@ struct stage {
 
 // Open model, piecewise-linear rate (k6's ramping-arrival-rate): the n-th
 // iteration (n = 1, 2, ...) starts when the area under the rate curve reaches n.
-class ramping_arrival_rate : public executor_base<ramping_arrival_rate> {
+class ramping_arrival_rate : public arrival_vu_pool<ramping_arrival_rate> {
  public:
   explicit ramping_arrival_rate(std::int64_t start_rate = 0,
                                 nanoseconds time_unit = std::chrono::seconds(1))
@@ -153,20 +168,10 @@ class ramping_arrival_rate : public executor_base<ramping_arrival_rate> {
     stages_.push_back({d, target});
     return *this;
   }
-  ramping_arrival_rate& pre_allocated_vus(std::int64_t n) {
-    pre_ = n;
-    return *this;
-  }
-  ramping_arrival_rate& max_vus(std::int64_t n) {
-    max_ = n;
-    return *this;
-  }
 
   std::int64_t start_rate() const noexcept { return start_rate_; }
   nanoseconds time_unit() const noexcept { return time_unit_; }
   const std::vector<stage>& stages() const noexcept { return stages_; }
-  std::int64_t pre_allocated_vus() const noexcept { return pre_; }
-  std::int64_t max_vus() const noexcept { return max_ ? *max_ : pre_; }
   nanoseconds regular_duration() const noexcept {
     nanoseconds total{0};
     for (auto& s : stages_)
@@ -224,11 +229,7 @@ class ramping_arrival_rate : public executor_base<ramping_arrival_rate> {
         throw config_error("stages[" + std::to_string(i) + "].target",
                            std::to_string(stages_[i].target), "an integer >= 0");
     }
-    if (pre_ < 0) throw config_error("preAllocatedVUs", std::to_string(pre_), "an integer >= 0");
-    if (max_vus() < pre_)
-      throw config_error("maxVUs", std::to_string(max_vus()),
-                         "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
-    if (max_vus() == 0) throw config_error("maxVUs", "0", "an integer > 0");
+    validate_pool();
   }
   std::string description() const {
     std::int64_t peak = start_rate_;
@@ -237,15 +238,13 @@ class ramping_arrival_rate : public executor_base<ramping_arrival_rate> {
     double per_s = static_cast<double>(peak) * 1e9 / static_cast<double>(time_unit_.count());
     return "Up to " + rate_text(per_s) + " iterations/s for " +
            format_go_duration(regular_duration()) + " over " + std::to_string(stages_.size()) +
-           " stages (maxVUs: " + vus_text(pre_, max_vus()) + common_description() + ")";
+           " stages (maxVUs: " + pool_text() + common_description() + ")";
   }
 
  private:
   std::int64_t start_rate_;
   nanoseconds time_unit_;
   std::vector<stage> stages_;
-  std::int64_t pre_ = 0;
-  std::optional<std::int64_t> max_;
 };
 
 // Closed model (k6's constant-vus): `vus` VUs loop iterations back to back.

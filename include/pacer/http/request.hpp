@@ -4,6 +4,7 @@
 #include <pacer/core/duration.hpp>
 #include <pacer/core/env.hpp>
 #include <pacer/core/error.hpp>
+#include <pacer/http/response.hpp>
 #include <pacer/http/url.hpp>
 #include <pacer/metrics/metric.hpp>
 #include <pacer/version.hpp>
@@ -90,41 +91,12 @@ class request {
   int max_redirects() const noexcept { return max_redirects_; }
 
   // The bytes of a redirect hop to `to`: 307/308 keep method and body; the others
-  // become GET without a body (as browsers and Go's client do). Reuses `out`.
+  // become GET without a body (as browsers and Go's client do). Credentials do not
+  // follow to another origin. Reuses `out`.
   void redirect_wire(const url& to, int status, std::string& out) const {
     bool keep = status == 307 || status == 308 || method_ == "GET" || method_ == "HEAD";
-    const std::string& m = keep ? method_ : get_method();
-    out.clear();
-    out += m;
-    out += ' ';
-    out += to.target;
-    out += " HTTP/1.1\r\nHost: ";
-    out += to.host_header;
-    out += "\r\n";
-    if (!has_header("User-Agent")) {
-      out += "User-Agent: ";
-      out += default_user_agent;
-      out += "\r\n";
-    }
     bool same_origin = to.tls == url_.tls && to.host_header == url_.host_header;
-    for (auto& [k, v] : headers_) {
-      // Credentials do not follow a redirect to another origin; bodies' headers
-      // do not follow a method change.
-      if (!same_origin && (iequals(k, "Authorization") || iequals(k, "Cookie"))) continue;
-      if (!keep && (iequals(k, "Content-Type") || iequals(k, "Content-Length"))) continue;
-      out += k;
-      out += ": ";
-      out += v;
-      out += "\r\n";
-    }
-    if (keep && (!body_.empty() || m == "POST" || m == "PUT" || m == "PATCH")) {
-      out += "Content-Length: ";
-      out += std::to_string(body_.size());
-      out += "\r\n\r\n";
-      out += body_;
-    } else {
-      out += "\r\n";
-    }
+    serialize(keep ? method_ : get_method(), to, keep, !same_origin, out);
   }
 
   const std::string& method() const noexcept { return method_; }
@@ -156,35 +128,7 @@ class request {
 
   // The serialised request. Built once; later calls return the same bytes.
   const std::string& wire() const {
-    if (wire_.empty()) {
-      std::string w;
-      w.reserve(128 + body_.size());
-      w += method_;
-      w += ' ';
-      w += url_.target;
-      w += " HTTP/1.1\r\nHost: ";
-      w += url_.host_header;
-      w += "\r\n";
-      if (!has_header("User-Agent")) {
-        w += "User-Agent: ";
-        w += default_user_agent;
-        w += "\r\n";
-      }
-      for (auto& [k, v] : headers_) {
-        w += k;
-        w += ": ";
-        w += v;
-        w += "\r\n";
-      }
-      if (!body_.empty() || method_ == "POST" || method_ == "PUT" || method_ == "PATCH") {
-        w += "Content-Length: ";
-        w += std::to_string(body_.size());
-        w += "\r\n";
-      }
-      w += "\r\n";
-      w += body_;
-      wire_ = std::move(w);
-    }
+    if (wire_.empty()) serialize(method_, url_, true, false, wire_);
     return wire_;
   }
 
@@ -204,20 +148,46 @@ class request {
   }
 
  private:
+  // Request line, Host, User-Agent, the template's headers and (with_body) the body.
+  void serialize(const std::string& method, const url& to, bool with_body, bool strip_credentials,
+                 std::string& out) const {
+    out.clear();
+    out.reserve(128 + body_.size());
+    out += method;
+    out += ' ';
+    out += to.target;
+    out += " HTTP/1.1\r\nHost: ";
+    out += to.host_header;
+    out += "\r\n";
+    if (!has_header("User-Agent")) {
+      out += "User-Agent: ";
+      out += default_user_agent;
+      out += "\r\n";
+    }
+    for (auto& [k, v] : headers_) {
+      if (strip_credentials && (iequals(k, "Authorization") || iequals(k, "Cookie"))) continue;
+      // A method change drops the body, and with it the headers that describe it.
+      if (!with_body && (iequals(k, "Content-Type") || iequals(k, "Content-Length"))) continue;
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+    if (with_body && (!body_.empty() || method == "POST" || method == "PUT" || method == "PATCH")) {
+      out += "Content-Length: ";
+      out += std::to_string(body_.size());
+      out += "\r\n\r\n";
+      out += body_;
+    } else {
+      out += "\r\n";
+    }
+  }
+
   request& invalidate() {
     wire_.clear();
     return *this;
   }
-  static bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      char x = a[i], y = b[i];
-      if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-      if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-      if (x != y) return false;
-    }
-    return true;
-  }
+  static bool iequals(std::string_view a, std::string_view b) { return detail::iequals(a, b); }
   static void check_token(std::string_view t, const char* what, const char* accepted) {
     static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
     bool ok = !t.empty();

@@ -8,6 +8,20 @@
 
 namespace pacer::http {
 
+namespace detail {
+// ASCII case-insensitive comparison, as HTTP field names need.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+}  // namespace detail
+
 // Where one header field sits in a response's header arena.
 struct header_field {
   std::size_t name_offset = 0, name_size = 0, value_offset = 0, value_size = 0;
@@ -34,7 +48,7 @@ class response_view {
   // The first header of that name (case-insensitive), or nullptr-like empty result.
   bool header(std::string_view name, std::string_view& value) const noexcept {
     for (std::size_t i = 0; i < fields_->size(); ++i)
-      if (iequals(header_name(i), name)) {
+      if (detail::iequals(header_name(i), name)) {
         value = header_value(i);
         return true;
       }
@@ -42,17 +56,6 @@ class response_view {
   }
 
  private:
-  static bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      char x = a[i], y = b[i];
-      if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-      if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-      if (x != y) return false;
-    }
-    return true;
-  }
-
   int status_;
   const std::string* arena_;
   const std::vector<header_field>* fields_;

@@ -109,6 +109,7 @@ inline nlohmann::json pacer_section(const run_result& r) {
   for (const auto& [code, n] : r.failed_requests_by_error_code)
     errors[std::to_string(code)] = n;
   p["failed_requests_by_error_code"] = std::move(errors);
+  p["context"] = {{"started_at", r.started_at}, {"host", r.host}, {"threads", r.threads}};
   p["threads"] = r.threads;
   p["connections_opened"] = r.connections_opened;
   p["tls_sessions_resumed"] = r.tls_sessions_resumed;
@@ -206,12 +207,25 @@ inline nlohmann::json summary_export(const nlohmann::json& data) {
   return out;
 }
 
-// Writes `text` to `path`; returns false (and leaves errno) when it cannot.
+// Writes `text` to `path` through a temporary file renamed into place, so a
+// reader never sees a half-written file. False when it cannot.
 inline bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return false;
-  f << text;
-  return static_cast<bool>(f);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return false;
+    f << text;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace pacer

@@ -53,6 +53,8 @@ struct run_result {
   std::vector<std::string> summary_trend_stats;
   bool aborted_by_signal = false;
   unsigned threads = 0;
+  std::string started_at;  // UTC, ISO 8601
+  std::string host;
   std::uint64_t connections_opened = 0;
   std::uint64_t tls_sessions_resumed = 0;
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -142,6 +143,20 @@ inline http::failure resolve(const http::url& u, std::vector<boost::asio::ip::tc
   for (const auto& r : results)
     out.push_back(r.endpoint());
   return {};
+}
+
+inline std::string utc_now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+inline std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
 }
 
 // SIGINT/SIGTERM: the first stops the run gracefully, a second exits at once (k6).
@@ -275,6 +290,8 @@ inline run_result run(const test_plan& plan) {
   std::condition_variable cv;
   unsigned finished = 0;
   const auto test_start = steady_clock::now() + milliseconds(10);
+  result.started_at = detail::utc_now_iso8601();
+  result.host = detail::host_name();
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < shards.size(); ++i) {
     threads.emplace_back([&, i] {

@@ -1,0 +1,507 @@
+// The certctl-compatible target: its contract over real HTTPS, the flagship scenario's load
+// against it with the database checked afterwards, a restart on the same database, and the
+// binary's command line and signals.
+#include <pacer/pacer.hpp>
+
+#include "certctl_target/server.hpp"
+
+#include <sqlite3.h>
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using ordered_json = nlohmann::ordered_json;
+
+namespace {
+
+const pacer::secret token("load-test-token");
+constexpr const char* bulk_renew_path = "/api/v1/certificates/bulk-renew";
+
+// A fresh directory for one test's files, removed afterwards. Declared before the servers that
+// use it, so it outlives them.
+struct scratch_dir {
+  fs::path path;
+  explicit scratch_dir(const std::string& name)
+      : path(fs::temp_directory_path() /
+             ("pacer-certctl-" + name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A small fleet and a fast scheduler keep the tests short.
+certctl_target::config small_target(const fs::path& dir, std::uint32_t seed = 500) {
+  certctl_target::config c;
+  c.port = 0;
+  c.db = dir / "certctl.db";
+  c.seed = seed;
+  c.threads = 2;
+  c.scheduler_tick = 10ms;
+  return c;
+}
+
+// Read access to the target's database from outside, as an operator's shell would have.
+class db_reader {
+ public:
+  explicit db_reader(const fs::path& file) {
+    REQUIRE(sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~db_reader() { sqlite3_close(db_); }
+  db_reader(const db_reader&) = delete;
+  db_reader& operator=(const db_reader&) = delete;
+
+  // Every row, columns joined by '|'.
+  std::vector<std::string> rows(const std::string& sql) const {
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      std::string row;
+      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+        if (i > 0) row += '|';
+        const auto* text = sqlite3_column_text(stmt, i);
+        if (text != nullptr) row += reinterpret_cast<const char*>(text);
+      }
+      out.push_back(std::move(row));
+    }
+    sqlite3_finalize(stmt);
+    REQUIRE(rc == SQLITE_DONE);
+    return out;
+  }
+  long long number(const std::string& sql) const { return std::stoll(rows(sql).at(0)); }
+  void exec(const std::string& sql) const {
+    REQUIRE(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+struct exchange {
+  int status = 0;
+  std::string body;
+  std::string request_id;  // the X-Request-ID response header
+};
+
+// Sends every request once, concurrently, through pacer (one single-iteration scenario each),
+// trusting the target's own certificate; returns the responses by name.
+std::map<std::string, exchange> send_all(
+    const std::vector<std::pair<std::string, pacer::http::request>>& requests,
+    const fs::path& ca_file) {
+  std::mutex mu;
+  std::map<std::string, exchange> out;
+  pacer::test_plan plan;
+  for (const auto& [name, req] : requests) {
+    plan.add(pacer::scenario(
+                 name, pacer::constant_arrival_rate(1, 1s).duration(1s).pre_allocated_vus(1), req)
+                 .on_response([&mu, &out, name = name](const pacer::http::response_view& r,
+                                                       pacer::recorder&) {
+                   exchange e{r.status(), std::string(r.body()), {}};
+                   std::string_view id;
+                   if (r.header("X-Request-ID", id)) e.request_id = id;
+                   std::lock_guard lock(mu);
+                   out[name] = std::move(e);
+                 }));
+  }
+  plan.options.threads = 1;
+  plan.options.tls.ca_file = ca_file.string();
+  const auto result = pacer::run(plan);
+  REQUIRE(result.totals().completed == requests.size());
+  return out;
+}
+
+pacer::http::request renew(const certctl_target::server& s, std::string body) {
+  return pacer::http::post(s.url() + bulk_renew_path, std::move(body))
+      .header("Content-Type", "application/json")
+      .bearer(token);
+}
+
+std::vector<std::string> keys_of(const ordered_json& j) {
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items())
+    keys.push_back(k);
+  return keys;
+}
+
+void check_error_body(const exchange& e, int status, const std::string& text) {
+  INFO(e.body);
+  CHECK(e.status == status);
+  const auto body = ordered_json::parse(e.body);
+  CHECK(keys_of(body) == std::vector<std::string>{"error", "message", "request_id"});
+  CHECK(body["error"] == text);
+  CHECK(body["request_id"] == e.request_id);
+  CHECK_FALSE(e.request_id.empty());
+}
+
+}  // namespace
+
+TEST_CASE("the target answers every status of the bulk-renew contract over HTTPS",
+          "[certctl][engine]") {
+  const scratch_dir scratch("contract");
+  const fs::path& dir = scratch.path;
+  certctl_target::server target(small_target(dir));
+  REQUIRE(target.seeded().seeded);
+  REQUIRE(target.created_certificate());
+  const std::string url = target.url() + bulk_renew_path;
+  REQUIRE(url.rfind("https://127.0.0.1:", 0) == 0);
+
+  // The calls that enqueue touch disjoint sets of certificates, so they may run concurrently.
+  auto responses = send_all(
+      {
+          {"envelope", renew(target, R"({"team_id":"t-platform","issuer_id":"iss-local"})")},
+          {"and", renew(target, R"({"team_id":"t-payments","issuer_id":"iss-local"})")},
+          {"nothing", renew(target, R"({"team_id":"t-nobody"})")},
+          {"ids", renew(target, R"({"certificate_ids":["mc-other-001","mc-other-999"]})")},
+          {"bad_json", renew(target, R"({"team_id":)")},
+          {"not_object", renew(target, R"(["t-platform"])")},
+          {"wrong_type", renew(target, R"({"team_id":7})")},
+          {"no_criteria", renew(target, "{}")},
+          {"empty_criteria", renew(target, R"({"team_id":"","certificate_ids":[]})")},
+          {"no_token", pacer::http::post(url, R"({"team_id":"t-platform"})")},
+          {"wrong_token", pacer::http::post(url, R"({"team_id":"t-platform"})").bearer("guess")},
+          {"get", pacer::http::get(url).bearer(token)},
+          {"delete", pacer::http::del(url).bearer(token)},
+      },
+      target.cert_file());
+
+  {
+    INFO("200: the envelope in certctl's field order, empty lists omitted");
+    const auto& e = responses["envelope"];
+    REQUIRE(e.status == 200);
+    const auto body = ordered_json::parse(e.body);
+    CHECK(keys_of(body) == std::vector<std::string>{"total_matched", "total_enqueued",
+                                                    "total_skipped", "total_failed",
+                                                    "enqueued_jobs"});
+    // 500 seeded; mc-bulk-00400 is revoked, so skipped silently.
+    CHECK(body["total_matched"] == 500);
+    CHECK(body["total_enqueued"] == 499);
+    CHECK(body["total_skipped"] == 1);
+    CHECK(body["total_failed"] == 0);
+    REQUIRE(body["enqueued_jobs"].size() == 499);
+    CHECK(body["enqueued_jobs"][0]["certificate_id"] == "mc-bulk-00001");
+    CHECK(body["enqueued_jobs"][0]["job_id"].get<std::string>().rfind("job-", 0) == 0);
+
+    const auto none = ordered_json::parse(responses["nothing"].body);
+    CHECK(responses["nothing"].status == 200);
+    CHECK(keys_of(none) == std::vector<std::string>{"total_matched", "total_enqueued",
+                                                    "total_skipped", "total_failed"});
+    CHECK(none["total_matched"] == 0);
+  }
+  {
+    INFO("200: criteria combine with AND");
+    const auto body = ordered_json::parse(responses["and"].body);
+    CHECK(body["total_matched"] == 100);
+    CHECK(body["total_enqueued"] == 100);
+    for (const auto& job : body["enqueued_jobs"]) {
+      const auto id = job["certificate_id"].get<std::string>();
+      CHECK(id >= "mc-other-101");
+      CHECK(id <= "mc-other-200");
+    }
+  }
+  {
+    INFO("200: an unknown certificate ID is an error entry, the others still renew");
+    const auto body = ordered_json::parse(responses["ids"].body);
+    CHECK(body["total_matched"] == 1);
+    CHECK(body["total_enqueued"] == 1);
+    CHECK(body["total_failed"] == 1);
+    CHECK(body["errors"] ==
+          ordered_json::parse(
+              R"([{"certificate_id":"mc-other-999","error":"certificate not found"}])"));
+  }
+  {
+    INFO("400: Invalid request body for bad JSON or a wrong shape");
+    for (auto name : {"bad_json", "not_object", "wrong_type"}) {
+      INFO(name);
+      check_error_body(responses[name], 400, "Bad Request");
+      CHECK(nlohmann::json::parse(responses[name].body)["message"] == "Invalid request body");
+    }
+  }
+  {
+    INFO("400: no criterion, with the accepted fields listed");
+    for (auto name : {"no_criteria", "empty_criteria"}) {
+      INFO(name);
+      check_error_body(responses[name], 400, "Bad Request");
+      const auto message =
+          nlohmann::json::parse(responses[name].body)["message"].get<std::string>();
+      for (auto field :
+           {"profile_id", "owner_id", "agent_id", "issuer_id", "team_id", "certificate_ids"})
+        CHECK_THAT(message, Catch::Contains(field));
+    }
+  }
+  {
+    INFO("401: a missing or wrong bearer token");
+    check_error_body(responses["no_token"], 401, "Unauthorized");
+    check_error_body(responses["wrong_token"], 401, "Unauthorized");
+  }
+  {
+    INFO("405: any method but POST");
+    check_error_body(responses["get"], 405, "Method Not Allowed");
+    check_error_body(responses["delete"], 405, "Method Not Allowed");
+  }
+}
+
+TEST_CASE("the target answers 500 when the store fails, and changes nothing", "[certctl][engine]") {
+  const scratch_dir scratch("store-failure");
+  const fs::path& dir = scratch.path;
+  certctl_target::server target(small_target(dir, 50));
+  db_reader db(dir / "certctl.db");
+  const auto before =
+      db.rows("SELECT id, status, updated_at FROM managed_certificates ORDER BY id");
+  // A store the server can no longer write its jobs to.
+  db.exec("DROP TABLE jobs");
+
+  auto responses =
+      send_all({{"renew", renew(target, R"({"team_id":"t-platform"})")}}, target.cert_file());
+  check_error_body(responses["renew"], 500, "Internal Server Error");
+  CHECK_THAT(nlohmann::json::parse(responses["renew"].body)["message"].get<std::string>(),
+             Catch::StartsWith("Bulk renewal failed: "));
+  // The transaction was rolled back whole: no certificate was left marked as renewing.
+  CHECK(db.rows("SELECT id, status, updated_at FROM managed_certificates ORDER BY id") == before);
+}
+
+TEST_CASE("the flagship scenario against the target: jobs match the envelopes, others untouched",
+          "[certctl][engine]") {
+  const scratch_dir scratch("flagship");
+  const fs::path& dir = scratch.path;
+  certctl_target::server target(small_target(dir));
+  db_reader db(dir / "certctl.db");
+  const std::string others_sql =
+      "SELECT id, status, updated_at, expires_at FROM managed_certificates "
+      "WHERE team_id != 't-platform' OR issuer_id != 'iss-local' ORDER BY id";
+  const auto others_before = db.rows(others_sql);
+  REQUIRE(others_before.size() == 300);
+
+  // examples/bulk_renewal.cpp, shortened to 2 s, plus the envelope's counts as custom metrics.
+  pacer::test_plan plan;
+  auto enqueued = plan.counter("certs_enqueued");
+  auto matched = plan.counter("certs_matched");
+  plan.add(pacer::scenario(
+               "bulk_renewal",
+               pacer::constant_arrival_rate(5, 1s).duration(2s).pre_allocated_vus(10).max_vus(30),
+               pacer::http::post(target.url() + bulk_renew_path)
+                   .json({{"team_id", "t-platform"}, {"issuer_id", "iss-local"}})
+                   .bearer(token))
+               .tag("scenario", "bulk_renewal")
+               .check("bulk-renew 2xx", pacer::status_in(200, 299))
+               .on_response([=](const pacer::http::response_view& r, pacer::recorder& rec) {
+                 const auto body = nlohmann::json::parse(r.body(), nullptr, false);
+                 if (r.status() != 200 || !body.is_object()) return;
+                 rec.add(enqueued, body.value("total_enqueued", 0));
+                 rec.add(matched, body.value("total_matched", 0));
+               }));
+  plan.threshold("http_req_duration{scenario:bulk_renewal}", {"p(99)<5000", "p(95)<2000"});
+  plan.threshold("http_req_failed{scenario:bulk_renewal}", {"rate<0.01"});
+  plan.options.tls.insecure_skip_verify = true;
+  const auto result = pacer::run(plan);
+
+  CHECK(result.thresholds_passed());
+  CHECK(result.count("http_reqs") == 10);
+  REQUIRE(result.checks.size() == 1);
+  CHECK(result.checks[0].passes == 10);
+  CHECK(result.count("certs_matched") == 10 * 500);
+  // The first call alone enqueues every renewable certificate.
+  CHECK(result.count("certs_enqueued") >= 499);
+
+  // Every job the envelopes reported is in the database, and no other.
+  CHECK(db.number("SELECT COUNT(*) FROM jobs") == result.count("certs_enqueued"));
+  CHECK(db.number("SELECT COUNT(*) FROM jobs WHERE type != 'renewal'") == 0);
+  CHECK(db.number("SELECT COUNT(*) FROM jobs j JOIN managed_certificates c "
+                  "ON c.id = j.certificate_id "
+                  "WHERE c.team_id != 't-platform' OR c.issuer_id != 'iss-local'") == 0);
+  CHECK(db.rows(others_sql) == others_before);
+
+  // The scheduler completes every job and returns the certificates to active.
+  REQUIRE(target.wait_until_drained(10s));
+  CHECK(db.number("SELECT COUNT(*) FROM jobs WHERE status != 'completed'") == 0);
+  CHECK(db.rows("SELECT status, COUNT(*) FROM managed_certificates WHERE id LIKE 'mc-bulk-%' "
+                "GROUP BY status ORDER BY status") ==
+        std::vector<std::string>{"active|499", "revoked|1"});
+  CHECK(db.rows(others_sql) == others_before);
+}
+
+TEST_CASE("committed jobs survive a stop and a restart on the same database", "[certctl][engine]") {
+  const scratch_dir scratch("restart");
+  const fs::path& dir = scratch.path;
+  auto cfg = small_target(dir, 200);
+  // A scheduler that does not get to run again, so the jobs are still pending at the stop.
+  cfg.scheduler_tick = 1h;
+  std::set<std::string> reported;
+  std::string cert_pem;
+  {
+    certctl_target::server first(cfg);
+    cert_pem = read_text(first.cert_file());
+    auto responses = send_all(
+        {
+            {"team", renew(first, R"({"team_id":"t-platform","issuer_id":"iss-local"})")},
+            {"ids", renew(first, R"({"certificate_ids":["mc-other-001","mc-other-002"]})")},
+            {"owner", renew(first, R"({"owner_id":"o-other-03","team_id":"t-payments"})")},
+        },
+        first.cert_file());
+    for (const auto& [name, e] : responses) {
+      INFO(name << ": " << e.body);
+      REQUIRE(e.status == 200);
+      const auto body = nlohmann::json::parse(e.body);
+      for (const auto& job : body["enqueued_jobs"])
+        reported.insert(job["job_id"].get<std::string>());
+    }
+    first.stop();  // what SIGINT does in the binary
+  }
+  REQUIRE(reported.size() == 200 + 2 + 30);
+
+  {
+    db_reader db(cfg.db);
+    const auto rows = db.rows("SELECT id FROM jobs WHERE status = 'pending'");
+    CHECK(std::set<std::string>(rows.begin(), rows.end()) == reported);
+  }
+
+  cfg.scheduler_tick = 10ms;
+  cfg.seed = 999;  // ignored: the database is not empty
+  certctl_target::server second(cfg);
+  CHECK_FALSE(second.seeded().seeded);
+  CHECK_FALSE(second.created_certificate());
+  CHECK(read_text(second.cert_file()) == cert_pem);
+  // The jobs left pending are completed by the new scheduler.
+  REQUIRE(second.wait_until_drained(10s));
+  db_reader db(cfg.db);
+  CHECK(db.number("SELECT COUNT(*) FROM jobs WHERE status = 'completed'") == 232);
+  CHECK(db.number("SELECT COUNT(*) FROM managed_certificates") == 200 + 300);
+  CHECK(db.number("SELECT COUNT(*) FROM managed_certificates "
+                  "WHERE status = 'renewal_in_progress'") == 0);
+}
+
+namespace {
+
+// A running certctl-target process whose stdout is read through a pipe.
+struct target_process {
+  pid_t pid = -1;
+  int out = -1;
+
+  explicit target_process(const std::vector<std::string>& args, const fs::path& err_file) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(fds[1], 1);
+      const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(err, 2);
+      ::close(fds[0]);
+      std::vector<char*> argv{const_cast<char*>(CERTCTL_TARGET_BIN)};
+      for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(CERTCTL_TARGET_BIN, argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out = fds[0];
+  }
+  ~target_process() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    ::close(out);
+  }
+
+  // Everything up to the first newline, or to end of file.
+  std::string read_line() const {
+    std::string line;
+    char c;
+    while (::read(out, &c, 1) == 1 && c != '\n')
+      line += c;
+    return line;
+  }
+  int stop(int signal) {
+    ::kill(pid, signal);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  int wait_exit() { return stop(0); }
+};
+
+}  // namespace
+
+TEST_CASE("certctl-target announces its URL, and stops cleanly on SIGINT and SIGTERM",
+          "[certctl][process]") {
+  const scratch_dir scratch("process");
+  const fs::path& dir = scratch.path;
+  const auto db = dir / "p.db";
+  for (int signal : {SIGINT, SIGTERM}) {
+    for (bool tls : {true, false}) {
+      INFO("signal " << signal << (tls ? " https" : " http"));
+      std::vector<std::string> args{"--port", "0", "--db", db.string(), "--seed", "50"};
+      if (!tls) args.push_back("--plain-http");
+      target_process p(args, dir / "err.txt");
+      const std::string line = p.read_line();
+      CHECK_THAT(line, Catch::Matches(std::string("listening on ") + (tls ? "https" : "http") +
+                                      "://127\\.0\\.0\\.1:[0-9]+"));
+      CHECK(p.stop(signal) == 0);
+      // The last connection closed: the write-ahead log was checkpointed into the file.
+      CHECK_FALSE(fs::exists(db.string() + "-wal"));
+    }
+  }
+  CHECK(fs::exists(db.string() + ".cert.pem"));
+  CHECK(fs::exists(db.string() + ".key.pem"));
+  CHECK((fs::status(db.string() + ".key.pem").permissions() & fs::perms::others_read) ==
+        fs::perms::none);
+}
+
+TEST_CASE("certctl-target refuses bad flags, a busy port and an unusable database",
+          "[certctl][process]") {
+  const scratch_dir scratch("refusals");
+  const fs::path& dir = scratch.path;
+  const auto err = dir / "err.txt";
+  const auto exit_of = [&](const std::vector<std::string>& args) {
+    target_process p(args, err);
+    CHECK(p.read_line().empty());  // nothing announced
+    return p.wait_exit();
+  };
+
+  CHECK(exit_of({"--port", "http"}) == 2);
+  CHECK_THAT(read_text(err), Catch::Contains("invalid --port: \"http\" (expected a port number"));
+  CHECK(exit_of({"--seed"}) == 2);
+  CHECK_THAT(read_text(err), Catch::Contains("missing value after --seed"));
+  CHECK(exit_of({"--verbose"}) == 2);
+  CHECK_THAT(read_text(err), Catch::Contains("unknown option \"--verbose\""));
+
+  certctl_target::server busy(small_target(dir, 10));
+  CHECK(exit_of({"--port", std::to_string(busy.port()), "--db", (dir / "other.db").string()}) == 1);
+  CHECK_THAT(read_text(err),
+             Catch::Contains("--port " + std::to_string(busy.port()) + ": address already in use"));
+  CHECK_FALSE(fs::exists(dir / "other.db"));
+
+  CHECK(exit_of({"--port", "0", "--db", (dir / "missing" / "x.db").string()}) == 1);
+  CHECK_THAT(read_text(err), Catch::Contains("--db " + (dir / "missing" / "x.db").string()));
+  std::ofstream(dir / "text.db") << "not a database\n";
+  CHECK(exit_of({"--port", "0", "--db", (dir / "text.db").string()}) == 1);
+  CHECK_THAT(read_text(err), Catch::Contains("file is not a database"));
+}

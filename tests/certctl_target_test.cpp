@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <catch2/catch.hpp>
+#include <pacer/catch2.hpp>
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -320,7 +321,7 @@ TEST_CASE("the flagship scenario against the target: jobs match the envelopes, o
   plan.options.tls.insecure_skip_verify = true;
   const auto result = pacer::run(plan);
 
-  CHECK(result.thresholds_passed());
+  CHECK_THAT(pacer::summary(result), pacer::catch2::passes_thresholds());
   CHECK(result.count("http_reqs") == 10);
   REQUIRE(result.checks.size() == 1);
   CHECK(result.checks[0].passes == 10);

@@ -3,6 +3,7 @@
 #include <pacer/cli/run_main.hpp>
 
 #include "support/fixture_server.hpp"
+#include "support/test_files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,36 +17,10 @@ using namespace std::chrono_literals;
 using pacer_test::fixture_server;
 namespace fs = std::filesystem;
 
-namespace {
-
-nlohmann::json load_json(const fs::path& p) {
-  std::ifstream f(p);
-  REQUIRE(f.good());
-  return nlohmann::json::parse(f);
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// A fresh directory for one test's files.
-fs::path scratch_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("pacer-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-// Runs a shell command line; returns its exit code.
-int run_process(const std::string& command) {
-  int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-}  // namespace
+using pacer_test::load_json;
+using pacer_test::read_text;
+using pacer_test::run_process;
+using pacer_test::scratch_dir;
 
 TEST_CASE("real k6 handleSummary files load and write back with the same keys", "[report]") {
   for (auto name : {"cloud-portfolio-handlesummary.json", "mostlyucid-nmt-handlesummary.json"}) {

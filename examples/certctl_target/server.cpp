@@ -12,7 +12,6 @@
 #include <boost/beast/ssl.hpp>
 
 #include <openssl/rand.h>
-#include <openssl/ssl.h>
 
 #include <cstdio>
 #include <exception>
@@ -44,37 +43,6 @@ constexpr auto write_timeout = std::chrono::seconds(30);
 constexpr auto close_timeout = std::chrono::seconds(1);
 // A certificate_ids list of 100,000 IDs fits; more is refused with 413.
 constexpr std::uint64_t body_limit = 8u << 20;
-
-// Picks HTTP/1.1 when the client offers it, so clients that offer h2 first do not stall.
-int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                unsigned int inlen, void*) {
-  constexpr std::string_view wanted = "http/1.1";
-  for (unsigned int i = 0; i < inlen;) {
-    const unsigned int len = in[i];
-    if (i + 1 + len > inlen) break;
-    if (std::string_view(reinterpret_cast<const char*>(in + i + 1), len) == wanted) {
-      *out = in + i + 1;
-      *outlen = static_cast<unsigned char>(len);
-      return SSL_TLSEXT_ERR_OK;
-    }
-    i += 1 + len;
-  }
-  return SSL_TLSEXT_ERR_NOACK;
-}
-
-ssl::context make_tls_context(const tls_identity& identity) {
-  ssl::context ctx(ssl::context::tls_server);
-  SSL_CTX* native = ctx.native_handle();
-  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  ctx.use_certificate_chain(net::buffer(identity.cert_pem));
-  ctx.use_private_key(net::buffer(identity.key_pem), ssl::context::pem);
-  // Session-ID resumption (TLS 1.2) needs a context id; tickets work without it.
-  static constexpr unsigned char session_id_context[] = "certctl-target";
-  SSL_CTX_set_session_id_context(native, session_id_context, sizeof(session_id_context) - 1);
-  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
-  SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
-  return ctx;
-}
 
 std::string random_hex(std::size_t bytes) {
   unsigned char raw[16] = {};
@@ -186,7 +154,7 @@ server::impl::impl(config c) : cfg_(std::move(c)), workers_(worker_count(cfg_.th
     try {
       const auto identity = load_or_create_identity(cert_file_for(cfg_.db), key_file_for(cfg_.db));
       created_cert_ = identity.created;
-      tls_.emplace(make_tls_context(identity));
+      tls_.emplace(make_tls_server_context(identity, "certctl-target"));
     } catch (const std::exception& e) {
       throw startup_error(std::string("TLS certificate: ") + e.what());
     }

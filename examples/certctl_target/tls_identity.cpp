@@ -1,9 +1,12 @@
 #include "certctl_target/tls_identity.hpp"
 
+#include <boost/asio/buffer.hpp>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -38,10 +41,15 @@ void require(bool ok, const char* what) {
     throw std::runtime_error(std::string("creating the TLS certificate: ") + what + " failed");
 }
 
+void require_setting(bool ok, const char* what) {
+  if (!ok) throw std::runtime_error(std::string("configuring TLS: ") + what + " failed");
+}
+
 constexpr long validity_days = 365;
 
 // Both the server's leaf and its own trust anchor (CA:TRUE), so a client can trust the same PEM.
-void make_self_signed(openssl_ptr<EVP_PKEY>& key, openssl_ptr<X509>& out) {
+void make_self_signed(std::string_view common_name, openssl_ptr<EVP_PKEY>& key,
+                      openssl_ptr<X509>& out) {
   key.reset(EVP_EC_gen("P-256"));
   require(key != nullptr, "EC key generation");
   out.reset(X509_new());
@@ -49,7 +57,7 @@ void make_self_signed(openssl_ptr<EVP_PKEY>& key, openssl_ptr<X509>& out) {
   require(cert != nullptr, "X509_new");
   require(X509_set_version(cert, 2) == 1, "X509_set_version");  // 2 means v3
 
-  // A random serial keeps certificates of different databases distinct for clients that cache.
+  // A random serial keeps every new certificate distinct for clients that cache.
   openssl_ptr<BIGNUM> serial(BN_new());
   require(serial && BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1, "BN_rand");
   require(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert)) != nullptr, "serial");
@@ -62,8 +70,8 @@ void make_self_signed(openssl_ptr<EVP_PKEY>& key, openssl_ptr<X509>& out) {
 
   X509_NAME* name = X509_get_subject_name(cert);
   require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>("certctl-target"), -1,
-                                     -1, 0) == 1,
+                                     reinterpret_cast<const unsigned char*>(common_name.data()),
+                                     static_cast<int>(common_name.size()), -1, 0) == 1,
           "subject");
   require(X509_set_issuer_name(cert, name) == 1, "issuer");
 
@@ -134,27 +142,68 @@ bool load(const fs::path& cert_file, const fs::path& key_file, tls_identity& out
   return X509_cmp_time(X509_get0_notAfter(cert.get()), &in_a_day) > 0;
 }
 
+// Picks HTTP/1.1 when the client offers it, so clients that offer h2 first do not stall.
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void*) {
+  constexpr std::string_view wanted = "http/1.1";
+  for (unsigned int i = 0; i < inlen;) {
+    const unsigned int len = in[i];
+    if (i + 1 + len > inlen) break;
+    if (std::string_view(reinterpret_cast<const char*>(in + i + 1), len) == wanted) {
+      *out = in + i + 1;
+      *outlen = static_cast<unsigned char>(len);
+      return SSL_TLSEXT_ERR_OK;
+    }
+    i += 1 + len;
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
 }  // namespace
 
-tls_identity load_or_create_identity(const fs::path& cert_file, const fs::path& key_file) {
-  tls_identity out;
-  if (fs::exists(cert_file) && fs::exists(key_file) && load(cert_file, key_file, out)) return out;
-
+tls_identity create_self_signed_identity(std::string_view common_name) {
   openssl_ptr<EVP_PKEY> key;
   openssl_ptr<X509> cert;
-  make_self_signed(key, cert);
+  make_self_signed(common_name, key, cert);
   openssl_ptr<BIO> cert_bio(BIO_new(BIO_s_mem()));
   openssl_ptr<BIO> key_bio(BIO_new(BIO_s_mem()));
   require(cert_bio && PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1, "PEM_write_bio_X509");
   require(key_bio && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0,
                                               nullptr, nullptr) == 1,
           "PEM_write_bio_PrivateKey");
+  tls_identity out;
   out.cert_pem = bio_text(cert_bio.get());
   out.key_pem = bio_text(key_bio.get());
+  return out;
+}
+
+tls_identity load_or_create_identity(const fs::path& cert_file, const fs::path& key_file) {
+  tls_identity out;
+  if (fs::exists(cert_file) && fs::exists(key_file) && load(cert_file, key_file, out)) return out;
+
+  out = create_self_signed_identity("certctl-target");
   out.created = true;
   write_file(key_file, out.key_pem, 0600);
   write_file(cert_file, out.cert_pem, 0644);
   return out;
+}
+
+boost::asio::ssl::context make_tls_server_context(const tls_identity& identity,
+                                                  std::string_view session_id_context) {
+  namespace ssl = boost::asio::ssl;
+  ssl::context ctx(ssl::context::tls_server);
+  SSL_CTX* native = ctx.native_handle();
+  require_setting(SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) == 1, "min TLS version");
+  ctx.use_certificate_chain(boost::asio::buffer(identity.cert_pem));
+  ctx.use_private_key(boost::asio::buffer(identity.key_pem), ssl::context::pem);
+  // Session-ID resumption (TLS 1.2) needs a context id; tickets work without it.
+  require_setting(SSL_CTX_set_session_id_context(
+                      native, reinterpret_cast<const unsigned char*>(session_id_context.data()),
+                      static_cast<unsigned int>(session_id_context.size())) == 1,
+                  "SSL_CTX_set_session_id_context");
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
+  return ctx;
 }
 
 }  // namespace certctl_target

@@ -24,6 +24,8 @@
 // run() returns on its own.
 #include "fixture_server.hpp"
 
+#include "certctl_target/tls_identity.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -31,13 +33,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include <nlohmann/json.hpp>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <stdlib.h>  // mkdtemp
 
@@ -48,6 +45,7 @@
 #include <condition_variable>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <list>
 #include <map>
 #include <mutex>
@@ -82,121 +80,19 @@ using request = http::request<http::string_body>;
 constexpr auto graceful_close_timeout = std::chrono::seconds(1);
 
 // ---------------------------------------------------------------------------------------------
-// OpenSSL helpers
-
-struct openssl_free {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-  void operator()(X509* p) const noexcept { X509_free(p); }
-  void operator()(X509_EXTENSION* p) const noexcept { X509_EXTENSION_free(p); }
-  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-  void operator()(BIO* p) const noexcept { BIO_free(p); }
-};
-template <class T>
-using openssl_ptr = std::unique_ptr<T, openssl_free>;
-
-void require(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string("fixture_server: ") + what + " failed");
-}
-
-struct self_signed {
-  openssl_ptr<EVP_PKEY> key;
-  openssl_ptr<X509> cert;
-};
-
-// A certificate that is both the server's leaf and its own trust anchor (CA:TRUE), so a client
-// can load the same PEM as its CA file.
-self_signed make_self_signed() {
-  self_signed out;
-  out.key.reset(EVP_EC_gen("P-256"));
-  require(out.key != nullptr, "EC key generation");
-
-  out.cert.reset(X509_new());
-  X509* cert = out.cert.get();
-  require(cert != nullptr, "X509_new");
-  require(X509_set_version(cert, 2) == 1, "X509_set_version");  // 2 means v3
-
-  // A random serial keeps certificates from different runs distinct for clients that cache.
-  openssl_ptr<BIGNUM> serial(BN_new());
-  require(serial && BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1, "BN_rand");
-  require(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert)) != nullptr,
-          "BN_to_ASN1_INTEGER");
-
-  // Backdated by an hour to tolerate small clock differences.
-  require(X509_gmtime_adj(X509_getm_notBefore(cert), -60L * 60) != nullptr, "notBefore");
-  require(X509_gmtime_adj(X509_getm_notAfter(cert), 24L * 60 * 60) != nullptr, "notAfter");
-  require(X509_set_pubkey(cert, out.key.get()) == 1, "X509_set_pubkey");
-
-  X509_NAME* name = X509_get_subject_name(cert);
-  require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
-                                     0) == 1,
-          "X509_NAME_add_entry_by_txt");
-  require(X509_set_issuer_name(cert, name) == 1, "X509_set_issuer_name");
-
-  X509V3_CTX v3;
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
-  const auto add_ext = [&](int nid, const char* value) {
-    openssl_ptr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, &v3, nid, value));
-    require(ext && X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
-  };
-  add_ext(NID_basic_constraints, "critical,CA:TRUE");
-  add_ext(NID_key_usage, "critical,digitalSignature,keyCertSign");
-  // The subject key identifier must exist before the authority key identifier refers to it.
-  add_ext(NID_subject_key_identifier, "hash");
-  add_ext(NID_authority_key_identifier, "keyid:always");
-  add_ext(NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-
-  require(X509_sign(cert, out.key.get(), EVP_sha256()) > 0, "X509_sign");
-  return out;
-}
-
-void write_pem(const std::filesystem::path& file, X509* cert) {
-  openssl_ptr<BIO> bio(BIO_new_file(file.c_str(), "w"));
-  require(bio != nullptr, "BIO_new_file");
-  require(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
-}
+// The CA file clients load to trust the TLS fixture
 
 std::filesystem::path make_temp_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "pacer-fixture-XXXXXX").string();
-  require(mkdtemp(pattern.data()) != nullptr, "mkdtemp");
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("fixture_server: mkdtemp failed");
   return pattern;
 }
 
-// Picks HTTP/1.1 when the client offers it, so clients that offer h2 first do not stall.
-int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                unsigned int inlen, void*) {
-  constexpr std::string_view wanted = "http/1.1";
-  for (unsigned int i = 0; i < inlen;) {
-    const unsigned int len = in[i];
-    if (i + 1 + len > inlen) break;
-    const std::string_view proto(reinterpret_cast<const char*>(in + i + 1), len);
-    if (proto == wanted) {
-      *out = in + i + 1;
-      *outlen = static_cast<unsigned char>(len);
-      return SSL_TLSEXT_ERR_OK;
-    }
-    i += 1 + len;
-  }
-  return SSL_TLSEXT_ERR_NOACK;
-}
-
-ssl::context make_tls_context(const self_signed& identity) {
-  ssl::context ctx(ssl::context::tls_server);
-  SSL_CTX* native = ctx.native_handle();
-  require(SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) == 1, "min TLS version");
-  require(SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) == 1, "max TLS version");
-  require(SSL_CTX_use_certificate(native, identity.cert.get()) == 1, "SSL_CTX_use_certificate");
-  require(SSL_CTX_use_PrivateKey(native, identity.key.get()) == 1, "SSL_CTX_use_PrivateKey");
-  require(SSL_CTX_check_private_key(native) == 1, "SSL_CTX_check_private_key");
-  // Session-ID resumption (TLS 1.2) needs a context id; tickets work without it.
-  static constexpr unsigned char session_id_context[] = "pacer-fixture";
-  require(SSL_CTX_set_session_id_context(native, session_id_context,
-                                         sizeof(session_id_context) - 1) == 1,
-          "SSL_CTX_set_session_id_context");
-  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
-  SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
-  return ctx;
+void write_text(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("fixture_server: cannot write " + file.string());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,9 +146,10 @@ struct reply {
 // issuer iss-local (the contract the flagship scenario drives).
 reply bulk_renew(const http::request<http::string_body>& req, bool keep_alive) {
   auto error = [&](unsigned status, std::string_view text, std::string_view message) {
-    reply r(status,
-            nlohmann::json{{"error", text}, {"message", message}, {"request_id", "req-fixture"}}.dump(),
-            keep_alive);
+    reply r(
+        status,
+        nlohmann::json{{"error", text}, {"message", message}, {"request_id", "req-fixture"}}.dump(),
+        keep_alive);
     r.content_type = "application/json";
     return r;
   };
@@ -263,9 +160,10 @@ reply bulk_renew(const http::request<http::string_body>& req, bool keep_alive) {
   if (criteria.is_discarded() || !criteria.is_object())
     return error(400, "Bad Request", "Invalid request body");
   static constexpr const char* fields[] = {"profile_id", "owner_id", "agent_id",
-                                           "issuer_id", "team_id", "certificate_ids"};
+                                           "issuer_id",  "team_id",  "certificate_ids"};
   bool any = false;
-  for (const char* f : fields) any = any || criteria.contains(f);
+  for (const char* f : fields)
+    any = any || criteria.contains(f);
   if (!any)
     return error(400, "Bad Request",
                  "at least one of profile_id, owner_id, agent_id, issuer_id, team_id, "
@@ -450,13 +348,14 @@ fixture_server::impl::impl(fixture_options opts) : opts_(opts) {
   port_ = acceptor_.local_endpoint().port();
 
   if (opts_.tls) {
-    const self_signed identity = make_self_signed();
+    // The same certificate and TLS settings as certctl-target, so both serve clients alike.
+    const auto identity = certctl_target::create_self_signed_identity("localhost");
     temp_dir_ = make_temp_dir();
     try {
       const auto pem = temp_dir_ / "ca.pem";
-      write_pem(pem, identity.cert.get());
+      write_text(pem, identity.cert_pem);
       ca_path_ = pem.string();
-      tls_ctx_.emplace(make_tls_context(identity));
+      tls_ctx_.emplace(certctl_target::make_tls_server_context(identity, "pacer-fixture"));
     } catch (...) {
       std::error_code ec;
       std::filesystem::remove_all(temp_dir_, ec);

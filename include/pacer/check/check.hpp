@@ -1,6 +1,8 @@
 #ifndef PACER_CHECK_CHECK_HPP
 #define PACER_CHECK_CHECK_HPP
 
+// k6's check(): a named predicate evaluated on every response of a scenario.
+
 #include <pacer/check/predicates.hpp>
 #include <pacer/core/error.hpp>
 

@@ -1,6 +1,8 @@
 #ifndef PACER_CHECK_PREDICATES_HPP
 #define PACER_CHECK_PREDICATES_HPP
 
+// Check predicates (status_in, header, body_contains, json_at, ...) and their &&, ||, !.
+
 #include <pacer/http/response.hpp>
 
 #include <nlohmann/json.hpp>

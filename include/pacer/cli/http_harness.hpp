@@ -1,6 +1,8 @@
 #ifndef PACER_CLI_HTTP_HARNESS_HPP
 #define PACER_CLI_HTTP_HARNESS_HPP
 
+// pacer-http: one request template from the command line, as an open or closed model.
+
 #include <pacer/pacer.hpp>
 
 #include <cstdint>
@@ -347,7 +349,7 @@ inline int http_harness_main(int argc, char** argv) {
     }
     // A long run must not be lost to an output path that cannot be written.
     for (const auto* path : {&cfg.summary_json, &cfg.summary_export})
-      if (!path->empty() && !std::ofstream(*path, std::ios::app))
+      if (!path->empty() && !can_write_file(*path))
         throw config_error(path == &cfg.summary_json ? "--summary-json" : "--summary-export", *path,
                            "a file path that can be written");
     run_result r = run(cfg.plan);

@@ -1,8 +1,12 @@
 #ifndef PACER_CLI_RUN_MAIN_HPP
 #define PACER_CLI_RUN_MAIN_HPP
 
+// run_main: the command line, summary handler and exit code of a builder-style harness.
+
 #include <pacer/pacer.hpp>
+#include <pacer/report/progress_display.hpp>
 #include <pacer/report/summary.hpp>
+#include <pacer/scenario/adjust.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -22,12 +26,14 @@ using summary_handler = std::function<summary_outputs(const summary&)>;
 struct main_options {
   std::optional<nanoseconds> duration;  // shortens (or lengthens) every scenario
   std::string results_dir = "results";
+  bool quiet = false;
   bool help = false;
 };
 
 inline constexpr std::string_view main_usage = R"(options:
   --duration D       run every scenario for D instead (k6 durations: 30s, 5m, 1h30m)
   --results-dir DIR  where relative summary files go (default: results)
+  --quiet            no run header and no live progress display
   --help             this text
 exit codes: 0 passed, 99 thresholds failed, 104 invalid configuration, 105 stopped by a signal
 )";
@@ -52,36 +58,16 @@ inline main_options parse_main_args(int argc, char** argv) {
       o.help = true;
     } else if (arg == "--duration") {
       o.duration = parse_duration(next(), "--duration");
+    } else if (arg == "--quiet" || arg == "-q") {
+      o.quiet = true;
     } else if (arg == "--results-dir") {
       o.results_dir = next();
       if (o.results_dir.empty()) throw config_error("--results-dir", "", "a directory path");
     } else {
-      throw config_error("option", arg, "--duration D, --results-dir DIR or --help");
+      throw config_error("option", arg, "--duration D, --results-dir DIR, --quiet or --help");
     }
   }
   return o;
-}
-
-// Sets every scenario's regular duration to `d`; ramping stages keep their shape.
-inline void override_duration(test_plan& plan, nanoseconds d) {
-  for (auto& sc : plan.scenarios) {
-    std::visit(
-        [&](auto& e) {
-          using E = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<E, ramping_arrival_rate>) {
-            auto total = e.regular_duration();
-            std::vector<stage> scaled = e.stages();
-            if (total.count() > 0)
-              for (auto& s : scaled)
-                s.duration = nanoseconds(static_cast<std::int64_t>(
-                    static_cast<long double>(s.duration.count()) * d.count() / total.count()));
-            e.stages(std::move(scaled));
-          } else {
-            e.duration(d);
-          }
-        },
-        sc.exec);
-  }
 }
 
 // Writes a handler's outputs; a failure is reported and does not change the
@@ -121,6 +107,17 @@ inline int run_main(test_plan plan, int argc, char** argv, const summary_handler
     if (ec || !std::filesystem::is_directory(o.results_dir))
       throw config_error("--results-dir", o.results_dir, "a directory that can be created");
     plan.options.handle_signals = true;
+    std::optional<progress_display> display;
+    if (!o.quiet) {
+      const bool terminal = progress_display::stdout_is_terminal();
+      std::cout << render_run_header(plan, std::filesystem::path(self).filename().string(), "-",
+                                     terminal)
+                << "\n"
+                << std::flush;
+      display.emplace(std::cout, terminal);
+      plan.options.progress = std::ref(*display);
+      plan.options.progress_interval = display->interval();
+    }
     run_result r = run(plan);
     summary s(r);
     write_outputs(handler(s), o.results_dir);

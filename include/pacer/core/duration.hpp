@@ -1,6 +1,8 @@
 #ifndef PACER_CORE_DURATION_HPP
 #define PACER_CORE_DURATION_HPP
 
+// Durations: k6's duration strings parsed and Go's duration format printed.
+
 #include <pacer/core/error.hpp>
 
 #include <chrono>

@@ -1,6 +1,8 @@
 #ifndef PACER_CORE_ENV_HPP
 #define PACER_CORE_ENV_HPP
 
+// Environment variables and secrets (values that never print themselves).
+
 #include <cstdlib>
 #include <ostream>
 #include <string>

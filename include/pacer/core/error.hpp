@@ -1,6 +1,8 @@
 #ifndef PACER_CORE_ERROR_HPP
 #define PACER_CORE_ERROR_HPP
 
+// Configuration errors and k6's process exit codes.
+
 #include <stdexcept>
 #include <string>
 #include <string_view>

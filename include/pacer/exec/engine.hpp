@@ -1,6 +1,9 @@
 #ifndef PACER_EXEC_ENGINE_HPP
 #define PACER_EXEC_ENGINE_HPP
 
+// The engine: shards (one thread and io_context each), VUs and the scenario runners that
+// start, time and record iterations.
+
 #include <pacer/exec/executors.hpp>
 #include <pacer/http/connection.hpp>
 #include <pacer/metrics/registry.hpp>
@@ -12,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -53,6 +57,18 @@ struct scenario_shared {
 class shard;
 class scenario_runner;
 
+// A runner's counts as the coordinator's progress display reads them: written by
+// the runner's own shard thread only (relaxed stores, no read-modify-write), so
+// publishing them costs a few plain moves per iteration and no shared cache line
+// between shards.
+struct runner_progress {
+  enum class phase : int { waiting, running, stopping, done };
+  std::atomic<std::uint64_t> completed{0}, interrupted{0}, dropped{0};
+  std::atomic<std::int64_t> busy_vus{0}, active_vus{0};
+  std::atomic<int> state{static_cast<int>(phase::waiting)};
+  std::atomic<bool> stopped_early{false};
+};
+
 // A virtual user: one connection and the iteration it runs, nothing more.
 class vu final : public http::detail::connection::listener {
  public:
@@ -60,8 +76,16 @@ class vu final : public http::detail::connection::listener {
      http::response_limits limits);
   void start(clock::time_point due);
   void on_exchange_done() override;
-  // Hard stop: the running iteration ends as interrupted.
+  // Hard stop: the running iteration ends as interrupted (a pause just ends).
   void cancel();
+  // Closed model: how long to wait before the next iteration, from how this one ended.
+  nanoseconds next_start_delay();
+  // Waits `delay` between two iterations, then hands the VU back to its runner.
+  void pause(nanoseconds delay);
+  // The scenario is stopping: a pause ends now rather than when its timer fires.
+  void end_pause() {
+    if (paused_) pause_timer_.cancel();
+  }
   // Starts the next hop if the last response is a redirect to follow.
   bool follow_redirect();
 
@@ -103,12 +127,15 @@ class vu final : public http::detail::connection::listener {
   bool on_hop_conn_ = false;
   bool resolving_ = false;
   bool cancelled_ = false;
+  bool paused_ = false;
+  nanoseconds backoff_{0};
   clock::time_point deadline_{};  // one timeout covers a whole redirect chain
   http::url hop_url_;
   std::string hop_wire_;
   origin hop_origin_;
   std::unique_ptr<http::detail::connection> hop_conn_;
   asio::ip::tcp::resolver resolver_;
+  asio::steady_timer pause_timer_;
 };
 
 // One scenario's share of work on one shard.
@@ -133,6 +160,7 @@ class scenario_runner {
   void begin(clock::time_point test_start);
   void stop_now();  // external stop: no new iterations, graceful window from now
   void on_iteration_done(vu& v);
+  void on_pause_done(vu& v);
   bool finished() const noexcept { return state_ == state::done; }
   template <class F>
   void for_each_vu(F f) {
@@ -145,6 +173,8 @@ class scenario_runner {
   std::uint64_t hook_errors() const noexcept { return hook_errors_; }
   const std::string& name() const noexcept { return sc_.name; }
   const std::string& first_hook_error() const noexcept { return first_hook_error_; }
+  // Safe to read from any thread.
+  const runner_progress& progress() const noexcept { return live_; }
 
  private:
   enum class state { waiting, running, stopping, done };
@@ -153,10 +183,12 @@ class scenario_runner {
   void on_arrival();
   void dispatch(clock::time_point due);
   void create_vu();
+  void release(vu& v);
   void enter_stopping(clock::time_point hard_deadline);
   void maybe_finish();
   void hard_stop();
   metrics::store& shard_store() noexcept;
+  void publish() noexcept;
   void record_http(const http::exchange_result& r, const http::url* hop);
   void run_checks(const http::response_view& response);
   const http_series& route(int status, int code, std::string_view tls_version,
@@ -201,6 +233,7 @@ class scenario_runner {
   std::uint64_t hook_errors_ = 0;
   std::string first_hook_error_;
   std::vector<check_outcome> check_counts_;
+  runner_progress live_;
 };
 
 // One thread, one io_context, its own VUs and metric store: no locks between shards.
@@ -293,7 +326,8 @@ inline vu::vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context*
       owner_(owner),
       tls_(tls),
       limits_(limits),
-      resolver_(ioc) {}
+      resolver_(ioc),
+      pause_timer_(ioc) {}
 
 inline void vu::on_exchange_done() {
   owner_.on_iteration_done(*this);
@@ -348,6 +382,17 @@ inline void scenario_runner::create_vu() {
   ++counts_.vus_initialized;
   shard_.vus_max.store(shard_.vus_max.load(std::memory_order_relaxed) + 1,
                        std::memory_order_relaxed);
+  publish();
+}
+
+inline void scenario_runner::publish() noexcept {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  live_.completed.store(counts_.completed, relaxed);
+  live_.interrupted.store(counts_.interrupted, relaxed);
+  live_.dropped.store(counts_.dropped, relaxed);
+  live_.busy_vus.store(in_flight_, relaxed);
+  live_.active_vus.store(static_cast<std::int64_t>(vus_.size()), relaxed);
+  live_.state.store(static_cast<int>(state_), relaxed);
 }
 
 inline void scenario_runner::begin(clock::time_point test_start) {
@@ -375,6 +420,9 @@ inline void scenario_runner::begin(clock::time_point test_start) {
     if (state_ == state::running || state_ == state::waiting) {
       state_ = state::stopping;
       arrival_timer_.cancel();
+      for (auto& v : vus_)
+        v->end_pause();
+      publish();
       maybe_finish();
     }
   });
@@ -382,6 +430,7 @@ inline void scenario_runner::begin(clock::time_point test_start) {
   arrival_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || state_ != state::waiting) return;
     state_ = state::running;
+    publish();
     if (arrival_) {
       on_arrival();
     } else {
@@ -396,6 +445,7 @@ inline void scenario_runner::begin(clock::time_point test_start) {
                                 std::memory_order_relaxed);
         v->start(now);
       }
+      publish();
     }
   });
 }
@@ -403,6 +453,7 @@ inline void scenario_runner::begin(clock::time_point test_start) {
 // An abort (signal, or later abort-on-fail) interrupts in-flight iterations at once,
 // as k6 does; the summary is still produced.
 inline void scenario_runner::stop_now() {
+  if (state_ != state::done) live_.stopped_early.store(true, std::memory_order_relaxed);
   hard_stop();
 }
 
@@ -414,6 +465,7 @@ inline void scenario_runner::hard_stop() {
   state_ = state::stopping;
   for (auto& v : vus_)
     if (v->busy) v->cancel();
+  publish();
   maybe_finish();
 }
 
@@ -458,6 +510,7 @@ inline void scenario_runner::dispatch(clock::time_point due) {
     } else {
       shared_.vus_created.fetch_sub(1, std::memory_order_relaxed);
       shared_.insufficient_warned.store(true, std::memory_order_relaxed);
+      publish();
     }
     return;
   }
@@ -466,6 +519,7 @@ inline void scenario_runner::dispatch(clock::time_point due) {
   ++in_flight_;
   shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
+  live_.busy_vus.store(in_flight_, std::memory_order_relaxed);
   v->start(due);
 }
 
@@ -481,12 +535,41 @@ inline void vu::start(clock::time_point due) {
 }
 
 inline void vu::cancel() {
-  if (resolving_) {
+  if (paused_) {
+    pause_timer_.cancel();
+  } else if (resolving_) {
     cancelled_ = true;
     resolver_.cancel();
   } else {
     active().cancel();
   }
+}
+
+// k6 has no such backoff: there a constant-vus VU whose target refuses connections starts its
+// next iteration at once, and spins a core producing refusals. Here a VU whose iteration could
+// not connect (DNS or dial failure) waits 5 ms before the next one, doubling up to 1 s; any
+// iteration that connected ends the backoff. The failed iteration counts as usual.
+inline nanoseconds vu::next_start_delay() {
+  using namespace std::chrono_literals;
+  namespace ec = http::error_code;
+  const int code = active().result().error.code;
+  const bool no_connection = code == ec::dns || code == ec::dns_no_such_host ||
+                             (code >= ec::dial && code <= ec::dial_errno);
+  if (!no_connection)
+    backoff_ = nanoseconds::zero();
+  else
+    backoff_ = backoff_ == nanoseconds::zero() ? nanoseconds(5ms)
+                                               : std::min<nanoseconds>(backoff_ * 2, 1s);
+  return backoff_;
+}
+
+inline void vu::pause(nanoseconds delay) {
+  paused_ = true;
+  pause_timer_.expires_after(delay);
+  pause_timer_.async_wait([this](boost::system::error_code) {
+    paused_ = false;
+    owner_.on_pause_done(*this);
+  });
 }
 
 inline bool vu::follow_redirect() {
@@ -584,15 +667,36 @@ inline void scenario_runner::on_iteration_done(vu& v) {
                     static_cast<std::uint64_t>((now - v.iteration_start).count()));
   }
   if (!arrival_ && state_ == state::running && !interrupted) {
+    live_.completed.store(counts_.completed, std::memory_order_relaxed);
+    if (auto delay = v.next_start_delay(); delay > nanoseconds::zero()) {
+      v.pause(delay);  // still busy: the scenario does not finish under a pausing VU
+      return;
+    }
     ++counts_.scheduled;
     v.start(now);
     return;
   }
+  release(v);
+}
+
+// Closed model: the next iteration after a backoff, unless the scenario is stopping.
+inline void scenario_runner::on_pause_done(vu& v) {
+  if (state_ == state::running && !hard_stopped_) {
+    ++counts_.scheduled;
+    v.start(clock::now());
+    return;
+  }
+  release(v);
+}
+
+// The VU has no iteration any more: it goes back to the idle list.
+inline void scenario_runner::release(vu& v) {
   v.busy = false;
   --in_flight_;
   shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) - 1,
                           std::memory_order_relaxed);
   idle_.push_back(&v);
+  publish();
   maybe_finish();
 }
 
@@ -675,6 +779,7 @@ inline const http_series& scenario_runner::route(int status, int code, std::stri
 inline void scenario_runner::maybe_finish() {
   if (state_ != state::stopping || in_flight_ > 0) return;
   state_ = state::done;
+  publish();
   arrival_timer_.cancel();
   end_timer_.cancel();
   hard_timer_.cancel();

@@ -1,6 +1,8 @@
 #ifndef PACER_EXEC_EXECUTORS_HPP
 #define PACER_EXEC_EXECUTORS_HPP
 
+// k6's executors as values: when each iteration of a scenario starts, and with how many VUs.
+
 #include <pacer/core/duration.hpp>
 #include <pacer/core/error.hpp>
 
@@ -268,8 +270,11 @@ class constant_vus : public executor_base<constant_vus> {
       throw config_error("duration", format_go_duration(duration_), "a duration >= 1s");
   }
   std::string description() const {
-    return std::to_string(vus_) + " looping VUs for " + format_go_duration(duration_) + " (" +
-           common_description().substr(common_description().empty() ? 0 : 2) + ")";
+    // k6 prints the parenthesis only when there is something in it.
+    std::string options = common_description();
+    std::string text = std::to_string(vus_) + " looping VUs for " + format_go_duration(duration_);
+    if (!options.empty()) text += " (" + options.substr(2) + ")";
+    return text;
   }
 
  private:

@@ -1,7 +1,11 @@
 #ifndef PACER_HTTP_CONNECTION_HPP
 #define PACER_HTTP_CONNECTION_HPP
 
+// One HTTP/1.1 client connection over TCP or TLS: keep-alive, k6's timing phases, limits,
+// timeouts and error classification, with no allocation per request.
+
 #include <pacer/http/error_codes.hpp>
+#include <pacer/http/limits.hpp>
 #include <pacer/http/request.hpp>
 #include <pacer/http/response.hpp>
 
@@ -12,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -27,12 +32,6 @@
 #include <vector>
 
 namespace pacer::http {
-
-// Size limits on a response; past one, the request fails with an error code.
-struct response_limits {
-  std::uint64_t header_bytes = 1u << 20;  // 1 MiB, as Go's default
-  std::uint64_t body_bytes = 64u << 20;   // 64 MiB
-};
 
 // The k6 timing phases of one request, and how it ended.
 struct exchange_result {
@@ -260,6 +259,7 @@ class connection {
     t_connect_ = clock::now();
     socket_.async_connect(ep, [this, endpoint_index](boost::system::error_code e) {
       if (aborted()) return;
+      if (!e && connected_to_itself()) e = asio::error::connection_refused;
       if (e) {
         if (endpoint_index + 1 < endpoints_->size()) return connect(endpoint_index + 1);
         return fail(classify_dial(e));
@@ -275,6 +275,16 @@ class connection {
       t_ready_ = now;
       send();
     });
+  }
+
+  // A connect to a port of the ephemeral range that nobody listens on may be given that very
+  // port as its own, and TCP then connects the socket to itself. The port is dead: report it as
+  // refused, as Go's dialer does, not as a malformed response to our own request.
+  bool connected_to_itself() const {
+    boost::system::error_code local_ec, remote_ec;
+    auto local = socket_.local_endpoint(local_ec);
+    auto remote = socket_.remote_endpoint(remote_ec);
+    return !local_ec && !remote_ec && local == remote;
   }
 
   void handshake() {
@@ -520,6 +530,11 @@ class connection {
         return {http::error_code::tls, "tls: handshake failed: connection closed"};
       return classify_io(e, false);
     }
+    // Not TLS at all, typically a plain HTTP server answering the ClientHello: Go reports a
+    // record header error, k6's 1301.
+    if (ERR_GET_REASON(static_cast<unsigned long>(e.value())) == SSL_R_WRONG_VERSION_NUMBER)
+      return {http::error_code::tls_record_header,
+              "tls: first record does not look like a TLS handshake"};
     long v = SSL_get_verify_result(tls_->native_handle());
     switch (v) {
       case X509_V_OK:

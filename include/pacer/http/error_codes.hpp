@@ -1,6 +1,8 @@
 #ifndef PACER_HTTP_ERROR_CODES_HPP
 #define PACER_HTTP_ERROR_CODES_HPP
 
+// k6's error codes, and the classification of socket, TLS and parser errors into them.
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -32,6 +34,7 @@ inline constexpr int connection_refused = 1212;
 inline constexpr int dial_errno = 1213;
 inline constexpr int connection_reset = 1220;
 inline constexpr int tls = 1300;
+inline constexpr int tls_record_header = 1301;
 inline constexpr int tls_unknown_authority = 1310;
 inline constexpr int tls_hostname_mismatch = 1311;
 }  // namespace error_code

@@ -1,6 +1,9 @@
 #ifndef PACER_HTTP_REQUEST_HPP
 #define PACER_HTTP_REQUEST_HPP
 
+// Request templates: method, URL, headers, body and tags, serialised once and reused by
+// every iteration.
+
 #include <pacer/core/duration.hpp>
 #include <pacer/core/env.hpp>
 #include <pacer/core/error.hpp>

@@ -1,6 +1,8 @@
 #ifndef PACER_HTTP_RESPONSE_HPP
 #define PACER_HTTP_RESPONSE_HPP
 
+// What checks and hooks see of a response: status, headers and body, without copies.
+
 #include <cstddef>
 #include <string>
 #include <string_view>

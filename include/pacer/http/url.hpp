@@ -1,6 +1,8 @@
 #ifndef PACER_HTTP_URL_HPP
 #define PACER_HTTP_URL_HPP
 
+// URLs as requests need them: parsing, validation, and resolving a redirect's Location.
+
 #include <pacer/core/error.hpp>
 
 #include <arpa/inet.h>

@@ -1,6 +1,9 @@
 #ifndef PACER_METRICS_CUSTOM_HPP
 #define PACER_METRICS_CUSTOM_HPP
 
+// Custom metrics (k6's Counter, Gauge, Rate, Trend): declarations and the recorder that
+// a scenario's response hook writes to.
+
 #include <pacer/core/error.hpp>
 #include <pacer/metrics/registry.hpp>
 

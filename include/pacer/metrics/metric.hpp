@@ -1,6 +1,8 @@
 #ifndef PACER_METRICS_METRIC_HPP
 #define PACER_METRICS_METRIC_HPP
 
+// k6's metric vocabulary: metric types, value kinds, tag sets and the built-in metric names.
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

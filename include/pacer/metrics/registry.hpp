@@ -1,6 +1,9 @@
 #ifndef PACER_METRICS_REGISTRY_HPP
 #define PACER_METRICS_REGISTRY_HPP
 
+// Metrics and their series: names, tag sets and submetrics resolved to small ids once,
+// and the per-shard store that records samples by id.
+
 #include <pacer/core/error.hpp>
 #include <pacer/metrics/histogram.hpp>
 #include <pacer/metrics/metric.hpp>

@@ -1,6 +1,8 @@
 #ifndef PACER_REPORT_SUMMARY_HPP
 #define PACER_REPORT_SUMMARY_HPP
 
+// The end-of-test summary as k6's handleSummary sees it, and its renderings.
+
 #include <pacer/report/summary_json.hpp>
 #include <pacer/report/text_summary.hpp>
 #include <pacer/scenario/result.hpp>

@@ -1,6 +1,8 @@
 #ifndef PACER_REPORT_SUMMARY_JSON_HPP
 #define PACER_REPORT_SUMMARY_JSON_HPP
 
+// k6's handleSummary data and --summary-export shapes, built from a run's result.
+
 #include <pacer/metrics/histogram.hpp>
 #include <pacer/scenario/result.hpp>
 #include <pacer/version.hpp>
@@ -226,6 +228,15 @@ inline bool write_file(const std::string& path, const std::string& text) {
     return false;
   }
   return true;
+}
+
+// Whether write_file(path, ...) can succeed, checked before a run without leaving
+// anything behind (not even an empty file at `path`).
+inline bool can_write_file(const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  bool ok = static_cast<bool>(std::ofstream(tmp, std::ios::binary | std::ios::trunc));
+  std::remove(tmp.c_str());
+  return ok;
 }
 
 }  // namespace pacer

@@ -30,8 +30,8 @@ struct text_summary_options {
   // 0.0.2 defaults to colours and never looks at data.options.noColor; k6 itself
   // passes `!noColor && isStdOutTTY` for its default summary.
   bool enable_colors = true;
-  std::optional<std::vector<std::string>> summary_trend_stats;  // overrides data.options when set
-  std::optional<std::string> summary_time_unit;                 // overrides data.options when set
+  std::optional<std::vector<std::string>> summary_trend_stats{};  // overrides data.options when set
+  std::optional<std::string> summary_time_unit{};                 // overrides data.options when set
 };
 
 namespace detail::tsum {

@@ -1,6 +1,8 @@
 #ifndef PACER_SCENARIO_RESULT_HPP
 #define PACER_SCENARIO_RESULT_HPP
 
+// What a run measured: merged metrics, iteration accounting, checks and thresholds.
+
 #include <pacer/core/duration.hpp>
 #include <pacer/core/error.hpp>
 #include <pacer/metrics/registry.hpp>

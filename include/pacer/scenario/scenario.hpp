@@ -1,14 +1,17 @@
 #ifndef PACER_SCENARIO_SCENARIO_HPP
 #define PACER_SCENARIO_SCENARIO_HPP
 
+// Scenarios and test plans: what runs (executor, request, checks, tags) and how (options).
+
 #include <pacer/check/check.hpp>
 #include <pacer/core/error.hpp>
 #include <pacer/exec/executors.hpp>
-#include <pacer/http/connection.hpp>
+#include <pacer/http/limits.hpp>
 #include <pacer/http/request.hpp>
 #include <pacer/http/tls.hpp>
 #include <pacer/metrics/custom.hpp>
 #include <pacer/metrics/metric.hpp>
+#include <pacer/scenario/progress.hpp>
 #include <pacer/threshold/threshold.hpp>
 
 #include <string>
@@ -78,6 +81,10 @@ struct run_options {
   std::vector<std::string> summary_trend_stats{std::begin(default_trend_stats),
                                                std::end(default_trend_stats)};
   bool handle_signals = false;  // SIGINT/SIGTERM stop the run gracefully
+  // Live progress: called from the run's coordinator thread every
+  // progress_interval, and once more at the end with final = true.
+  progress_callback progress;
+  nanoseconds progress_interval = std::chrono::seconds(1);
 };
 
 // The thresholds on one metric or submetric, keyed as in k6's options.thresholds.

@@ -46,5 +46,9 @@ args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--duration 30s)
 status=0
 CERTCTL_BASE="$url" build-release/examples/bulk_renewal "${args[@]}" || status=$?
-echo "results: results/summary-bulk-renewal.json, results/summary-bulk-renewal.txt (exit code $status)"
+results=results
+for ((i = 0; i < ${#args[@]}; i++)); do
+  [ "${args[$i]}" = --results-dir ] && results=${args[$((i + 1))]:-results}
+done
+echo "results: $results/summary-bulk-renewal.json, $results/summary-bulk-renewal.txt (exit code $status)"
 exit "$status"

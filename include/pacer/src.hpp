@@ -9,6 +9,9 @@
     "pacer/src.hpp is for builds that define PACER_SEPARATE_COMPILATION in every translation unit"
 #endif
 
+#include <pacer/report/impl/progress_display.ipp>
+#include <pacer/report/impl/summary_json.ipp>
+#include <pacer/report/impl/text_summary.ipp>
 #include <pacer/scenario/impl/run.ipp>
 
 #endif

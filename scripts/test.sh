@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine, builds pacer's tests and runs them twice: an
-# optimised build, then under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Sets up a Debian 12 machine, builds pacer's tests and runs them: an optimised
+# build, then under AddressSanitizer and UndefinedBehaviorSanitizer, then the
+# engine tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,8 @@ if [ "${PACER_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== ASan + UBSan build"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DPACER_SANITIZE=ON
+  echo "== ThreadSanitizer build (the engine and fault tests)"
+  cmake -S . -B build-tsan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug -DPACER_TSAN=ON >/dev/null
+  cmake --build build-tsan -j "$jobs" --target pacer_engine_tests
+  (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j "$jobs" -L tsan --output-on-failure --timeout 300)
 fi

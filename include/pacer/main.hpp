@@ -145,6 +145,10 @@ inline int run_registered(const main_flags& flags, const main_streams& io = {}) 
   } catch (const std::regex_error& e) {
     io.err << "invalid --pacer_filter: " << e.what() << "\n";
     return static_cast<int>(exit_code::invalid_config);
+  } catch (const std::exception& e) {
+    // Anything else still ends with a message and k6's code for other errors.
+    io.err << e.what() << "\n";
+    return static_cast<int>(exit_code::other_error);
   }
 }
 

@@ -159,7 +159,7 @@ class scenario_registration {
         if (!stages_.empty()) refuse("stage", "stages with ramping_arrival_rate only");
         pacer::constant_arrival_rate e(rate_, time_unit_);
         e.duration(duration_.value_or(nanoseconds::zero()));
-        e.pre_allocated_vus(pre_allocated_vus_.value_or(1));
+        e.pre_allocated_vus(pre_allocated_vus_.value_or(0));
         if (max_vus_) e.max_vus(*max_vus_);
         return common(std::move(e));
       }
@@ -167,7 +167,7 @@ class scenario_registration {
         if (duration_) refuse("duration", "stages, not a duration, with ramping_arrival_rate");
         pacer::ramping_arrival_rate e(rate_, time_unit_);
         e.stages(stages_);
-        e.pre_allocated_vus(pre_allocated_vus_.value_or(1));
+        e.pre_allocated_vus(pre_allocated_vus_.value_or(0));
         if (max_vus_) e.max_vus(*max_vus_);
         return common(std::move(e));
       }

@@ -85,6 +85,9 @@ inline constexpr flag_info pacer_flag_table[] = {
     {"help", "", "this text"},
 };
 
+// The longest --pacer_filter pattern accepted.
+inline constexpr std::size_t max_filter_size = 1000;
+
 inline std::string env_name_of(std::string_view flag) {
   std::string n = "PACER_";
   for (char c : flag)
@@ -148,6 +151,12 @@ inline void apply_flag(main_flags& f, std::string_view name, std::string_view va
   };
   if (name == "filter") {
     need_value("--pacer_filter=REGEX");
+    // std::regex compiles by recursion, one level per nested group: tens of thousands of
+    // them overflow the stack. No scenario filter needs a long pattern.
+    if (value.size() > max_filter_size)
+      throw config_error(shown, std::string(value),
+                         "an ECMAScript regular expression of at most " +
+                             std::to_string(max_filter_size) + " characters");
     try {
       std::regex check{std::string(value)};
     } catch (const std::regex_error&) {

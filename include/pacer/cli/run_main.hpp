@@ -92,8 +92,11 @@ inline void write_outputs(const summary_outputs& outputs, const std::string& res
   }
 }
 
-// The whole program of a harness: flags, run, summary handler, exit code.
-inline int run_main(test_plan plan, int argc, char** argv, const summary_handler& handler) {
+// The whole program of a harness: flags, plan, run, summary handler, exit code.
+// The plan is built by `make_plan` inside the error handling, so a bad URL, header
+// or threshold in it exits 104 with its message instead of ending the program.
+inline int run_main(int argc, char** argv, const std::function<test_plan()>& make_plan,
+                    const summary_handler& handler) {
   const char* self = argc > 0 ? argv[0] : "pacer";
   try {
     main_options o = parse_main_args(argc, argv);
@@ -101,6 +104,7 @@ inline int run_main(test_plan plan, int argc, char** argv, const summary_handler
       std::cout << "usage: " << self << " [options]\n" << main_usage;
       return 0;
     }
+    test_plan plan = make_plan();
     if (o.duration) override_duration(plan, *o.duration);
     std::error_code ec;
     std::filesystem::create_directories(o.results_dir, ec);
@@ -125,7 +129,18 @@ inline int run_main(test_plan plan, int argc, char** argv, const summary_handler
   } catch (const config_error& e) {
     std::cerr << self << ": " << e.what() << "\n";
     return static_cast<int>(exit_code::invalid_config);
+  } catch (const std::exception& e) {
+    // Anything else (out of memory, a failing system call) still ends with a
+    // message and k6's code for other errors, never with an abort.
+    std::cerr << self << ": " << e.what() << "\n";
+    return static_cast<int>(exit_code::other_error);
   }
+}
+
+// The same for a plan built beforehand.
+inline int run_main(test_plan plan, int argc, char** argv, const summary_handler& handler) {
+  return run_main(
+      argc, argv, [&plan] { return std::move(plan); }, handler);
 }
 
 }  // namespace pacer

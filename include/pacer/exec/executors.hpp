@@ -82,7 +82,8 @@ class arrival_vu_pool : public executor_base<Derived> {
     if (max_vus() < pre_)
       throw config_error("maxVUs", std::to_string(max_vus()),
                          "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
-    if (max_vus() == 0) throw config_error("maxVUs", "0", "an integer > 0");
+    if (max_vus() == 0)
+      throw config_error("preAllocatedVUs", "0", "an integer > 0 (k6 requires it; or maxVUs > 0)");
   }
   std::string pool_text() const {
     return max_vus() > pre_ ? std::to_string(pre_) + "-" + std::to_string(max_vus())

@@ -15,9 +15,7 @@
 #include <pacer/catch2.hpp>
 #include <pacer/pacer.hpp>
 
-#include "certctl_target/server.hpp"
-
-#include <stdlib.h>  // mkdtemp
+#include "certctl_target/temporary_server.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -29,39 +27,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // The system under test with its own database in a fresh directory, removed afterwards.
-class local_target {
- public:
-  local_target() : dir_(make_dir()), server_(config(dir_)) {}
-  ~local_target() {
-    server_.stop();  // before its files go
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  local_target(const local_target&) = delete;
-  local_target& operator=(const local_target&) = delete;
-
-  std::string url() const { return server_.url(); }
-  std::string ca_file() const { return server_.cert_file().string(); }
-
- private:
-  static std::filesystem::path make_dir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pacer-example-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    return pattern;
-  }
-  static certctl_target::config config(const std::filesystem::path& dir) {
-    certctl_target::config c;
-    c.port = 0;  // a free port on 127.0.0.1
-    c.db = dir / "certctl.db";
-    c.seed = 500;
-    c.threads = 2;
-    return c;
-  }
-
-  std::filesystem::path dir_;
-  certctl_target::server server_;
-};
+using local_target = certctl_target::temporary_server;
 
 // examples/bulk_renewal.cpp's scenario, with the target's own certificate trusted.
 pacer::test_plan bulk_renewal(const local_target& target, pacer::nanoseconds duration) {

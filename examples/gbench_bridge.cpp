@@ -11,9 +11,7 @@
 #include <pacer/benchmark.hpp>
 #include <pacer/pacer.hpp>
 
-#include "certctl_target/server.hpp"
-
-#include <stdlib.h>  // mkdtemp
+#include "certctl_target/temporary_server.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -30,43 +28,13 @@ struct target {
   std::string ca_file;  // empty: an external target, its certificate not verified
 };
 
-// The target's database lives in a fresh directory, removed at exit.
-class local_target {
- public:
-  local_target() : dir_(make_dir()), server_(config(dir_)) {}
-  ~local_target() {
-    server_.stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  local_target(const local_target&) = delete;
-  local_target& operator=(const local_target&) = delete;
-  target where() const { return {server_.url(), server_.cert_file().string()}; }
-
- private:
-  static std::filesystem::path make_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pacer-gbench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    return pattern;
-  }
-  static certctl_target::config config(const std::filesystem::path& dir) {
-    certctl_target::config c;
-    c.port = 0;
-    c.db = dir / "certctl.db";
-    c.seed = 500;
-    c.threads = 2;
-    return c;
-  }
-  std::filesystem::path dir_;
-  certctl_target::server server_;
-};
-
 const target& the_target() {
   static const target t = [] {
     std::string base = pacer::env_or("CERTCTL_BASE", "");
     if (!base.empty()) return target{base, ""};
-    static local_target local;  // started on first use, so --benchmark_list_tests starts nothing
-    return local.where();
+    // Started on first use, so --benchmark_list_tests starts nothing.
+    static certctl_target::temporary_server local;
+    return target{local.url(), local.ca_file()};
   }();
   return t;
 }

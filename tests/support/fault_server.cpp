@@ -5,6 +5,7 @@
 // close it. Shutdown closes the listener and every live socket and cancels every timer, so all
 // pending operations finish promptly and the thread's run() returns on its own.
 #include "fault_server.hpp"
+#include "live_connections.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -145,11 +146,6 @@ std::string huge_head() {
   return head + "Content-Length: 2\r\n\r\nok";
 }
 
-struct live_connection {
-  tcp::socket* socket;
-  net::steady_timer* timer;
-};
-
 }  // namespace
 
 class fault_server::impl {
@@ -186,20 +182,6 @@ class fault_server::impl {
 };
 
 namespace {
-
-// Keeps a connection reachable from shutdown_all() for as long as its coroutine runs.
-class live_registration {
- public:
-  live_registration(std::list<live_connection>& list, tcp::socket& socket, net::steady_timer& timer)
-      : list_(list), it_(list.insert(list.end(), {&socket, &timer})) {}
-  ~live_registration() { list_.erase(it_); }
-  live_registration(const live_registration&) = delete;
-  live_registration& operator=(const live_registration&) = delete;
-
- private:
-  std::list<live_connection>& list_;
-  std::list<live_connection>::iterator it_;
-};
 
 bool is_tls(fault f) {
   return f == fault::tls_wrong_name || f == fault::tls_expired;

@@ -23,6 +23,7 @@
 // socket and cancels every timer, so all pending operations finish promptly and the thread's
 // run() returns on its own.
 #include "fixture_server.hpp"
+#include "live_connections.hpp"
 
 #include "certctl_target/tls_identity.hpp"
 
@@ -231,12 +232,6 @@ struct gate_watch {
   net::steady_timer finished_signal;  // cancelled when the watcher finishes
 };
 
-// What shutdown needs to reach in each live connection.
-struct live_connection {
-  tcp::socket* socket;
-  net::steady_timer* timer;
-};
-
 }  // namespace
 
 // -----------------------------------------------------------------------------------------------
@@ -305,20 +300,6 @@ class fixture_server::impl {
 };
 
 namespace {
-
-// Keeps a connection reachable from shutdown_all() for as long as its coroutine runs.
-class live_registration {
- public:
-  live_registration(std::list<live_connection>& list, tcp::socket& socket, net::steady_timer& timer)
-      : list_(list), it_(list.insert(list.end(), {&socket, &timer})) {}
-  ~live_registration() { list_.erase(it_); }
-  live_registration(const live_registration&) = delete;
-  live_registration& operator=(const live_registration&) = delete;
-
- private:
-  std::list<live_connection>& list_;
-  std::list<live_connection>::iterator it_;
-};
 
 template <class Stream>
 net::awaitable<bool> write_all(Stream& stream, std::string_view data) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine, builds pacer's tests and runs them: an optimised
 # build, then under AddressSanitizer and UndefinedBehaviorSanitizer, then the
-# engine tests under ThreadSanitizer.
+# engine tests under ThreadSanitizer, then a short run of every libFuzzer target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +29,12 @@ if [ "${PACER_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake -S . -B build-tsan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug -DPACER_TSAN=ON >/dev/null
   cmake --build build-tsan -j "$jobs" --target pacer_engine_tests
   (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j "$jobs" -L tsan --output-on-failure --timeout 300)
+fi
+if [ "${PACER_SKIP_FUZZ:-0}" != 1 ]; then
+  # libFuzzer needs clang; each fuzzer replays its seed corpus, then fuzzes for 20 s.
+  echo "== fuzzing (clang, libFuzzer)"
+  cmake -S . -B build-fuzz -G Ninja "${launcher[@]}" -DCMAKE_CXX_COMPILER=clang++ \
+    -DPACER_BUILD_FUZZERS=ON -DPACER_BUILD_TESTS=OFF -DPACER_BUILD_EXAMPLES=OFF >/dev/null
+  cmake --build build-fuzz -j "$jobs" --target pacer_fuzzers
+  (cd build-fuzz && ctest -L fuzz -j "$jobs" --output-on-failure --timeout 300)
 fi

@@ -71,15 +71,18 @@ class server {
       accept();
     });
   }
-  void serve(std::shared_ptr<session> s) {
+  void serve(const std::shared_ptr<session>& s) {
     ++open_;
-    asio::async_read_until(
-        s->socket, asio::dynamic_buffer(s->request, 64 * 1024), "\r\n\r\n",
-        [this, s](boost::system::error_code ec, std::size_t) {
-          if (ec) return finish(*s);
-          asio::async_write(s->socket, asio::buffer(answer_),
-                            [this, s](boost::system::error_code, std::size_t) { finish(*s); });
-        });
+    auto request = asio::dynamic_buffer(s->request, 64 * 1024);
+    auto on_request = [this, s](boost::system::error_code ec, std::size_t) {
+      if (ec) return finish(*s);
+      answer(s);
+    };
+    asio::async_read_until(s->socket, request, "\r\n\r\n", on_request);
+  }
+  void answer(const std::shared_ptr<session>& s) {
+    auto on_written = [this, s](boost::system::error_code, std::size_t) { finish(*s); };
+    asio::async_write(s->socket, asio::buffer(answer_), on_written);
   }
   void finish(session& s) {
     boost::system::error_code ignored;
@@ -158,7 +161,7 @@ void exchange(fixture& f, connection& c, tally& t, const pacer::http::request& r
   const auto bound = std::chrono::steady_clock::now() + exchange_bound;
   while (t.done == 0 || f.srv.open_sessions() > 0)
     if (f.ioc.run_one_until(bound) == 0 && std::chrono::steady_clock::now() >= bound)
-      finding("an exchange did not end although the server closed");
+      finding("the exchange or the server's answer did not end in time");
   f.ioc.poll();
   if (t.done != 1) finding("an exchange ended more than once");
   if (c.busy()) finding("the connection is busy after its exchange ended");

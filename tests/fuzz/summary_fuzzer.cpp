@@ -28,9 +28,11 @@ bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                                                           : c >= 0xF0 && c <= 0xF4 ? 4
-                                                                                    : 0;
+    std::size_t len = c < 0x80                 ? 1
+                      : c >= 0xC2 && c <= 0xDF ? 2
+                      : c >= 0xE0 && c <= 0xEF ? 3
+                      : c >= 0xF0 && c <= 0xF4 ? 4
+                                               : 0;
     if (len == 0 || i + len > s.size()) return false;
     char32_t cp = len == 1 ? c : c & (0x7Fu >> len);
     for (std::size_t k = 1; k < len; ++k) {
@@ -49,13 +51,16 @@ bool valid_utf8(std::string_view s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  nlohmann::json doc = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json doc =
+      nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return 0;
   try {
     const pacer::summary s = pacer::summary::from_data(std::move(doc));
     if (!valid_utf8(s.text({.indent = " ", .enable_colors = true})))
       finding("the text summary is not valid UTF-8");
-    (void)s.text({.indent = "", .enable_colors = false, .summary_trend_stats = {{"avg", "p(90)"}},
+    (void)s.text({.indent = "",
+                  .enable_colors = false,
+                  .summary_trend_stats = {{"avg", "p(90)"}},
                   .summary_time_unit = "ms"});
     (void)s.export_json();
     (void)s.json(2);

@@ -74,6 +74,9 @@ class response_parser final : public beast::http::basic_parser<false> {
   }
   void on_field_impl(beast::http::field, beast::string_view name, beast::string_view value,
                      boost::system::error_code&) override {
+    // Trailer fields after a chunked body are not headers (Go keeps them apart, so k6's
+    // res.headers never shows them), and the header limit does not bound them.
+    if (header_done_) return;
     header_field f;
     f.name_offset = arena_.size();
     f.name_size = name.size();
@@ -83,7 +86,7 @@ class response_parser final : public beast::http::basic_parser<false> {
     arena_.append(value.data(), value.size());
     fields_.push_back(f);
   }
-  void on_header_impl(boost::system::error_code&) override {}
+  void on_header_impl(boost::system::error_code&) override { header_done_ = true; }
   void on_body_init_impl(const boost::optional<std::uint64_t>&,
                          boost::system::error_code&) override {}
   std::size_t on_body_impl(beast::string_view s, boost::system::error_code&) override {
@@ -104,6 +107,7 @@ class response_parser final : public beast::http::basic_parser<false> {
   std::string& body_;
   bool keep_body_;
   int status_ = 0;
+  bool header_done_ = false;
 };
 
 // One keep-alive HTTP/1.1 connection (plain or TLS) to one origin, owned by one

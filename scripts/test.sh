@@ -19,8 +19,8 @@ run_suite() {
   (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 300)
 }
 
-echo "== optimised build"
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== optimised build (with a smoke run of every micro-benchmark)"
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPACER_BUILD_BENCHMARKS=ON
 if [ "${PACER_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== ASan + UBSan build"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

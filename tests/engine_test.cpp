@@ -56,6 +56,24 @@ TEST_CASE("constant arrival rate starts exactly rate x duration iterations", "[e
   require_accounted(r);
 }
 
+TEST_CASE("a pacing slack starts every iteration due within it on one wake-up", "[engine]") {
+  fixture_server server;
+  // Iteration 1 is due at 20 ms; with 300 ms of slack the timer fires no earlier than
+  // 320 ms, so it and everything due by then start together, at least 300 ms late.
+  auto r = run_one(
+      pacer::constant_arrival_rate(50, 1s).duration(1s).pre_allocated_vus(50).pacing_slack(300ms),
+      pacer::http::get(server.url("/")));
+  auto t = r.totals();
+  CHECK(t.scheduled == 50);
+  CHECK(t.completed == 50);
+  CHECK(server.requests() == 50);
+  const auto* lag = r.find("iteration_schedule_lag");
+  REQUIRE(lag != nullptr);
+  CHECK(lag->trend.count() == 50);
+  CHECK(lag->trend.max() >= 300'000'000u);  // nanoseconds
+  require_accounted(r);
+}
+
 TEST_CASE("ramping arrival rate follows the area under the rate curve", "[engine]") {
   fixture_server server;
   // 0 -> 20/s over 1s: area 10, so iterations at sqrt(n/10) s, 10 in all.

@@ -102,6 +102,21 @@ TEST_CASE("constant arrival rate: k6's absolute schedule", "[unit][executor]") {
   CHECK_FALSE(e.due(1500).has_value());
   CHECK(e.total_iterations() == 1500);
   CHECK(e.description() == "5.00 iterations/s for 5m0s (maxVUs: 10-30, gracefulStop: 30s)");
+  CHECK(pacer::constant_arrival_rate(5, 1s)
+            .duration(1s)
+            .pre_allocated_vus(1)
+            .pacing_slack(2ms)
+            .description() ==
+        "5.00 iterations/s for 1s (maxVUs: 1, pacingSlack: 2ms, gracefulStop: 30s)");
+  auto slack_msg = config_message([] {
+    pacer::constant_arrival_rate(5, 1s)
+        .duration(1s)
+        .pre_allocated_vus(1)
+        .pacing_slack(2s)
+        .validate();
+  });
+  CHECK(slack_msg.find("pacingSlack") != std::string::npos);
+  CHECK(slack_msg.find("from 0 to 1s") != std::string::npos);
   // rate 3 per second: the spacing is truncated to whole nanoseconds once.
   CHECK(pacer::constant_arrival_rate(3, 1s).interval() == 333333333ns);
 }
@@ -176,6 +191,8 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
                                       "50",
                                       "--max-vus",
                                       "200",
+                                      "--pacing-slack",
+                                      "1ms",
                                       "--insecure-skip-tls-verify",
                                       "--summary-json",
                                       "out.json",
@@ -188,6 +205,7 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
   CHECK(car.rate() == 1000);
   CHECK(car.max_vus() == 200);
   CHECK(car.pre_allocated_vus() == 50);
+  CHECK(car.pacing_slack() == 1ms);
   CHECK(sc.request.method() == "POST");
   CHECK(cfg.plan.options.tls.insecure_skip_verify);
   CHECK(cfg.plan.options.threads == 2);
@@ -204,6 +222,8 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
       {{"http://h/", "--rate", "-5"}, "invalid --rate"},
       {{"http://h/", "--rate", "5", "--vus", "3"}, "invalid --vus"},
       {{"http://h/", "--vus", "3", "--max-vus", "3"}, "invalid --max-vus"},
+      {{"http://h/", "--vus", "3", "--pacing-slack", "1ms"}, "invalid --pacing-slack"},
+      {{"http://h/", "--rate", "5", "--pacing-slack", "soon"}, "invalid --pacing-slack"},
       {{"http://h/", "--duration", "ten"}, "invalid --duration"},
       {{"http://h/", "--header", "NoColon"}, "invalid --header"},
       {{"http://h/", "--threads", "0"}, "invalid --threads"},

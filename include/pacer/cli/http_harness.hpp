@@ -43,6 +43,8 @@ open model (constant-arrival-rate):
   --time-unit D               (default 1s)
   --pre-allocated-vus N       VUs created before the start (default 100)
   --max-vus N                 VUs allowed in all (default: --pre-allocated-vus)
+  --pacing-slack D            start iterations up to D late so one wake-up starts all
+                              that fall due within D (default 0: each at its due time)
 closed model (constant-vus, the default):
   --vus N                     looping VUs (default 1)
 both:
@@ -96,7 +98,8 @@ inline std::string read_text_file(std::string_view flag, const std::string& path
 // Parses the command line; throws config_error naming the flag on bad input.
 inline http_harness_config parse_http_harness_args(const std::vector<std::string>& args) {
   http_harness_config cfg;
-  std::optional<std::string> url, method, body, time_unit, duration, graceful_stop, timeout;
+  std::optional<std::string> url, method, body, time_unit, duration, graceful_stop, timeout,
+      pacing_slack;
   std::optional<std::int64_t> rate, pre_vus, max_vus, vus;
   std::vector<std::pair<std::string, std::string>> headers, tags;
   std::optional<std::pair<int, int>> expected;
@@ -199,6 +202,8 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
       duration = need_value();
     } else if (flag_is("--graceful-stop")) {
       graceful_stop = need_value();
+    } else if (flag_is("--pacing-slack")) {
+      pacing_slack = need_value();
     } else if (flag_is("--threads")) {
       threads = static_cast<unsigned>(
           detail::parse_integer("--threads", need_value(), 1, "an integer between 1 and 1024"));
@@ -270,12 +275,14 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     car.duration(run_for).pre_allocated_vus(pre_vus.value_or(100));
     car.max_vus(max_vus.value_or(pre_vus.value_or(100)));
     if (graceful) car.graceful_stop(*graceful);
+    if (pacing_slack) car.pacing_slack(parse_duration(*pacing_slack, "--pacing-slack"));
     exec = car;
   } else {
-    if (pre_vus || max_vus || time_unit)
-      throw config_error(pre_vus   ? "--pre-allocated-vus"
-                         : max_vus ? "--max-vus"
-                                   : "--time-unit",
+    if (pre_vus || max_vus || time_unit || pacing_slack)
+      throw config_error(pre_vus     ? "--pre-allocated-vus"
+                         : max_vus   ? "--max-vus"
+                         : time_unit ? "--time-unit"
+                                     : "--pacing-slack",
                          "", "--rate as well: it applies to the open model only");
     constant_vus cv(vus.value_or(1));
     cv.duration(run_for);

@@ -209,6 +209,7 @@ class scenario_runner {
   std::int64_t in_flight_ = 0;
   asio::steady_timer arrival_timer_, end_timer_, hard_timer_;
   clock::time_point start_{};
+  nanoseconds slack_{0};
   std::uint64_t next_index_ = 0;
   state state_ = state::waiting;
   bool hard_stopped_ = false;
@@ -354,7 +355,13 @@ inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_
       next_index_(stripe),
       arrival_(is_arrival_rate(sc.exec)) {
   counts_.name = sc.name;
-  std::visit([this](const auto& e) { counts_.description = e.description(); }, sc.exec);
+  std::visit(
+      [this](const auto& e) {
+        counts_.description = e.description();
+        if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, constant_vus>)
+          slack_ = e.pacing_slack();
+      },
+      sc.exec);
   base_tags_ = sc.tags;
   base_tags_.set("scenario", sc.name);
   base_tags_.set("group", "");
@@ -487,7 +494,9 @@ inline void scenario_runner::on_arrival() {
     }
     auto at = start_ + *due;
     if (at > now) {
-      arrival_timer_.expires_at(at);
+      // With a pacing slack the timer fires at the end of the window, so one wake-up
+      // starts every iteration that fell due within it.
+      arrival_timer_.expires_at(at + slack_);
       arrival_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || state_ != state::running) return;
         on_arrival();

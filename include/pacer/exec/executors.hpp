@@ -72,9 +72,17 @@ class arrival_vu_pool : public executor_base<Derived> {
     max_ = n;
     return static_cast<Derived&>(*this);
   }
+  // pacer's extension: how late an iteration may start so that the shard wakes once for
+  // every iteration due within that window instead of once for each. 0 (the default)
+  // starts each iteration at its due time; `iteration_schedule_lag` reports either way.
+  Derived& pacing_slack(nanoseconds s) {
+    slack_ = s;
+    return static_cast<Derived&>(*this);
+  }
 
   std::int64_t pre_allocated_vus() const noexcept { return pre_; }
   std::int64_t max_vus() const noexcept { return max_ ? *max_ : pre_; }
+  nanoseconds pacing_slack() const noexcept { return slack_; }
 
  protected:
   void validate_pool() const {
@@ -84,13 +92,19 @@ class arrival_vu_pool : public executor_base<Derived> {
                          "an integer >= preAllocatedVUs (" + std::to_string(pre_) + ")");
     if (max_vus() == 0)
       throw config_error("preAllocatedVUs", "0", "an integer > 0 (k6 requires it; or maxVUs > 0)");
+    if (slack_ < nanoseconds::zero() || slack_ > max_pacing_slack)
+      throw config_error("pacingSlack", format_go_duration(slack_), "a duration from 0 to 1s");
   }
   std::string pool_text() const {
-    return max_vus() > pre_ ? std::to_string(pre_) + "-" + std::to_string(max_vus())
-                            : std::to_string(pre_);
+    std::string t = max_vus() > pre_ ? std::to_string(pre_) + "-" + std::to_string(max_vus())
+                                     : std::to_string(pre_);
+    if (slack_ > nanoseconds::zero()) t += ", pacingSlack: " + format_go_duration(slack_);
+    return t;
   }
 
  private:
+  static constexpr nanoseconds max_pacing_slack = std::chrono::seconds(1);
+  nanoseconds slack_{0};
   std::int64_t pre_ = 0;
   std::optional<std::int64_t> max_;
 };

@@ -240,8 +240,13 @@ class scenario_runner {
 // One thread, one io_context, its own VUs and metric store: no locks between shards.
 class shard {
  public:
+  // Only this shard's thread touches its sockets and timers; other threads only post().
+  // So the reactor's per-socket locks go (UNSAFE_IO), while posting stays thread-safe.
   shard(const metrics::registry& reg, std::chrono::nanoseconds sweep_period)
-      : ioc(1), store(reg.size()), sweep_timer_(ioc), sweep_period_(sweep_period) {
+      : ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+        store(reg.size()),
+        sweep_timer_(ioc),
+        sweep_period_(sweep_period) {
     error_counts.fill(0);
   }
 
@@ -308,6 +313,7 @@ class shard {
       auto now = clock::now();
       for_each_vu([now](vu& v) {
         if (v.active().deadline() <= now) v.active().expire();
+        v.conn.release_idle_buffers(now, std::chrono::seconds(1));
       });
       arm_sweep();
     });

@@ -409,7 +409,10 @@ TEST_CASE("histogram JSON round trip is exact", "[histogram][json]") {
     h.record(5000);
     const auto j = to_json_value(h);
     CHECK(j == nlohmann::json::parse(R"({"layout":"log-linear-2048-1024","count":3,"sum":5006,
-        "min":3,"max":5000,"buckets":[[3,2],[3298,1]]})"));
+        "min":3,"max":5000,"buckets":"3:2 3298:1"})"));
+    // The earlier form, an array of [index, count] pairs, still reads.
+    CHECK(histogram_from_json(nlohmann::json::parse(R"({"layout":"log-linear-2048-1024",
+        "count":3,"sum":5006,"min":3,"max":5000,"buckets":[[3,2],[3298,1]]})")) == h);
   }
   SECTION("empty, extreme and huge-sum histograms") {
     histogram extremes;
@@ -474,19 +477,26 @@ TEST_CASE("malformed histogram JSON is rejected", "[histogram][json]") {
       {"max not in last bucket", with("max", 6000)},
       {"min above max", with("min", 6000)},
       {"no buckets", without("buckets")},
-      {"buckets not an array", with("buckets", json::object())},
+      {"buckets neither string nor array", with("buckets", json::object())},
       {"bucket not a pair", with("buckets", json::parse("[[3,2,1],[3298,1]]"))},
-      {"bucket index out of range", with("buckets", json::parse("[[3,2],[56320,1]]"))},
-      {"bucket indices out of order", with("buckets", json::parse("[[3298,1],[3,2]]"))},
-      {"duplicate bucket index", with("buckets", json::parse("[[3,1],[3,1],[3298,1]]"))},
-      {"zero bucket count", with("buckets", json::parse("[[3,2],[4,0],[3298,1]]"))},
-      {"negative bucket count", with("buckets", json::parse("[[3,3],[3298,-1]]"))},
-      {"bucket counts overflow",
-       with("buckets", json::parse("[[3,18446744073709551615],[3298,1]]"))},
+      {"bucket index out of range", with("buckets", "3:2 56320:1")},
+      {"bucket indices out of order", with("buckets", "3298:1 3:2")},
+      {"duplicate bucket index", with("buckets", "3:1 3:1 3298:1")},
+      {"zero bucket count", with("buckets", "3:2 4:0 3298:1")},
+      {"negative bucket count", with("buckets", "3:3 3298:-1")},
+      {"bucket counts overflow", with("buckets", "3:18446744073709551615 3298:1")},
+      {"bucket count beyond 64 bits", with("buckets", "3:18446744073709551616 3298:1")},
+      {"entry without colon", with("buckets", "3:2 3298")},
+      {"two spaces", with("buckets", "3:2  3298:1")},
+      {"trailing space", with("buckets", "3:2 3298:1 ")},
+      {"leading space", with("buckets", " 3:2 3298:1")},
+      {"comma separated", with("buckets", "3:2,3298:1")},
+      {"legacy pairs out of order", with("buckets", json::parse("[[3298,1],[3,2]]"))},
+      {"legacy negative count", with("buckets", json::parse("[[3,3],[3298,-1]]"))},
       {"single sample whose sum is not its value", json::parse(R"({"layout":"log-linear-2048-1024",
-          "count":1,"sum":5001,"min":5000,"max":5000,"buckets":[[3298,1]]})")},
+          "count":1,"sum":5001,"min":5000,"max":5000,"buckets":"3298:1"})")},
       {"empty histogram with a max", json::parse(R"({"layout":"log-linear-2048-1024",
-          "count":0,"sum":0,"min":0,"max":5,"buckets":[]})")},
+          "count":0,"sum":0,"min":0,"max":5,"buckets":""})")},
   };
   for (const auto& [name, j] : bad) {
     INFO(name << ": " << j.dump());

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -383,15 +384,22 @@ class histogram {
 };
 
 // {"layout":"log-linear-2048-1024","count":N,"sum":S,"min":m,"max":M,
-//  "buckets":[[bucket_index,count],...]} with buckets sparse and in increasing index order.
+//  "buckets":"index:count index:count ..."} with buckets sparse, in increasing index
+// order, as one string: a long run's histogram has tens of thousands of buckets, and a
+// JSON array of pairs costs a hundred bytes of memory for each. Readers also take the
+// earlier form, "buckets":[[index,count],...].
 // "sum" is a JSON integer, or a decimal string when it exceeds 2^64 - 1.
 inline nlohmann::json to_json_value(const histogram& h) {
-  nlohmann::json buckets = nlohmann::json::array();
+  std::string buckets;
+  char entry[48];
   for (std::size_t b = 0; b < detail::hist_block_count; ++b) {
     if (h.block_totals_[b] == 0) continue;
     for (std::size_t s = 0; s < detail::hist_block_size; ++s) {
       const std::uint64_t c = h.blocks_[b][s];
-      if (c != 0) buckets.push_back(nlohmann::json::array({(b << 10) + s, c}));
+      if (c == 0) continue;
+      const int n = std::snprintf(entry, sizeof entry, "%s%zu:%llu", buckets.empty() ? "" : " ",
+                                  (b << 10) + s, static_cast<unsigned long long>(c));
+      buckets.append(entry, static_cast<std::size_t>(n));
     }
   }
   nlohmann::json out = nlohmann::json::object();
@@ -428,7 +436,9 @@ inline histogram histogram_from_json(const nlohmann::json& j) {
     sum = {0, hist_json_u64(sum_json, "\"sum\"")};
   }
   const auto& buckets = hist_json_field(j, "buckets");
-  if (!buckets.is_array()) hist_json_error("\"buckets\" must be an array");
+  if (!buckets.is_string() && !buckets.is_array())
+    hist_json_error("\"buckets\" must be a string of index:count entries, got " +
+                    std::string(buckets.type_name()));
 
   histogram h;
   std::uint64_t total = 0;
@@ -437,11 +447,7 @@ inline histogram histogram_from_json(const nlohmann::json& j) {
   std::size_t first_index = 0;
   std::size_t prev_index = 0;
   bool have_prev = false;
-  for (const auto& entry : buckets) {
-    if (!entry.is_array() || entry.size() != 2)
-      hist_json_error("each bucket must be [bucket_index, count], got " + entry.dump());
-    const std::uint64_t index = hist_json_u64(entry[0], "bucket index");
-    const std::uint64_t c = hist_json_u64(entry[1], "bucket count");
+  auto add_bucket = [&](std::uint64_t index, std::uint64_t c) {
     if (index >= detail::hist_bucket_count)
       hist_json_error("bucket index " + std::to_string(index) + " out of range (limit " +
                       std::to_string(detail::hist_bucket_count) + ")");
@@ -462,6 +468,45 @@ inline histogram histogram_from_json(const nlohmann::json& j) {
     if (!have_prev) first_index = i;
     prev_index = i;
     have_prev = true;
+  };
+  if (buckets.is_string()) {
+    const std::string& text = buckets.get_ref<const std::string&>();
+    std::size_t pos = 0;
+    // One decimal number without sign or leading '+', ending at `stop` or the end.
+    auto number = [&](const char* what) {
+      std::uint64_t v = 0;
+      const std::size_t start = pos;
+      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+        const auto digit = static_cast<std::uint64_t>(text[pos] - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+          hist_json_error(std::string(what) + " in \"buckets\" exceeds 64 bits");
+        v = v * 10 + digit;
+        ++pos;
+      }
+      if (pos == start)
+        hist_json_error("\"buckets\" must be \"index:count index:count ...\"; bad " +
+                        std::string(what) + " at offset " + std::to_string(start));
+      return v;
+    };
+    while (pos < text.size()) {
+      if (have_prev) {
+        if (text[pos] != ' ')
+          hist_json_error("\"buckets\" entries must be separated by one space (offset " +
+                          std::to_string(pos) + ")");
+        ++pos;
+      }
+      const std::uint64_t index = number("bucket index");
+      if (pos >= text.size() || text[pos] != ':')
+        hist_json_error("\"buckets\" entry without ':' at offset " + std::to_string(pos));
+      ++pos;
+      add_bucket(index, number("bucket count"));
+    }
+  } else {
+    for (const auto& entry : buckets) {
+      if (!entry.is_array() || entry.size() != 2)
+        hist_json_error("each bucket must be [bucket_index, count], got " + entry.dump());
+      add_bucket(hist_json_u64(entry[0], "bucket index"), hist_json_u64(entry[1], "bucket count"));
+    }
   }
   if (total != count)
     hist_json_error("bucket counts add up to " + std::to_string(total) + " but \"count\" is " +

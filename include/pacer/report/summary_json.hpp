@@ -12,7 +12,8 @@
 
 namespace pacer {
 
-inline constexpr int summary_schema_version = 1;
+// Version of the "pacer" section. 2: histogram buckets as one "index:count ..." string.
+inline constexpr int summary_schema_version = 2;
 
 // The k6 handleSummary `data` object for this run, plus the `pacer` key.
 PACER_DECL nlohmann::json summary_data(const run_result& r, bool no_color = false);

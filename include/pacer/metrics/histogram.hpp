@@ -9,9 +9,10 @@
 //   * values below 2048 have a bucket of their own, so they are reported exactly;
 //   * each octave [2^k, 2^(k+1)) with k >= 11 is split into 1024 equal sub-buckets of width
 //     2^(k-10), so a bucket is never wider than 1/1024 of its lowest value.
-// Bucket indices run from 0 to 56319 and are grouped in blocks of 1024 counters (block 0 and 1
-// hold the exact region, block b >= 2 holds octave b + 9). A block is allocated on its first
-// sample, so a histogram that only sees a few octaves costs a few KB.
+// Bucket indices run from 0 to 56319 (octave group g = index >> 10: groups 0 and 1 hold the
+// exact region, group g >= 2 octave g + 9). Counters are stored in blocks of 128 (1 KiB), each
+// allocated on its first sample: a histogram costs about 1 KiB per eighth of an octave its
+// values reach, so rare outliers in a long run add little.
 //
 // Not thread-safe: keep one histogram per thread and merge() them; merging is exact.
 
@@ -34,9 +35,10 @@
 namespace pacer::detail {
 
 inline constexpr std::uint64_t hist_exact_limit = 2048;
-inline constexpr std::size_t hist_block_size = 1024;
-inline constexpr std::size_t hist_block_count = 55;  // 2 exact blocks + octaves 11..63
-inline constexpr std::size_t hist_bucket_count = hist_block_count * hist_block_size;
+inline constexpr std::size_t hist_bucket_count = 55 * 1024;  // 2 exact groups + octaves 11..63
+inline constexpr std::size_t hist_block_shift = 7;
+inline constexpr std::size_t hist_block_size = std::size_t{1} << hist_block_shift;
+inline constexpr std::size_t hist_block_count = hist_bucket_count / hist_block_size;
 
 constexpr std::size_t hist_bucket_index(std::uint64_t v) noexcept {
   if (v < hist_exact_limit) return static_cast<std::size_t>(v);
@@ -47,15 +49,15 @@ constexpr std::size_t hist_bucket_index(std::uint64_t v) noexcept {
 
 constexpr std::uint64_t hist_bucket_lowest(std::size_t index) noexcept {
   if (index < hist_exact_limit) return index;
-  const std::size_t block = index >> 10;
-  return (std::uint64_t{1024} + (index & 1023)) << (block - 1);
+  const std::size_t group = index >> 10;
+  return (std::uint64_t{1024} + (index & 1023)) << (group - 1);
 }
 
 constexpr std::uint64_t hist_bucket_highest(std::size_t index) noexcept {
   if (index < hist_exact_limit) return index;
-  const std::size_t block = index >> 10;
+  const std::size_t group = index >> 10;
   // Written as lowest + (width - 1) so the top bucket ends at UINT64_MAX without overflow.
-  return hist_bucket_lowest(index) + ((std::uint64_t{1} << (block - 1)) - 1);
+  return hist_bucket_lowest(index) + ((std::uint64_t{1} << (group - 1)) - 1);
 }
 
 // Minimal portable unsigned 128-bit integer: the exact sum of up to 2^64 samples of up to
@@ -203,10 +205,10 @@ class histogram {
   // Allocates only on the first sample of an octave; running out of memory there terminates.
   void record(std::uint64_t v) noexcept {
     const std::size_t index = detail::hist_bucket_index(v);
-    const std::size_t b = index >> 10;
+    const std::size_t b = index >> detail::hist_block_shift;
     if (!blocks_[b]) [[unlikely]]
       blocks_[b] = std::make_unique<std::uint64_t[]>(detail::hist_block_size);
-    ++blocks_[b][index & 1023];
+    ++blocks_[b][index & (detail::hist_block_size - 1)];
     ++block_totals_[b];
     ++count_;
     sum_ += detail::hist_u128{0, v};
@@ -220,9 +222,9 @@ class histogram {
     if (n > std::numeric_limits<std::uint64_t>::max() - count_)
       throw std::overflow_error("pacer::metrics::histogram: sample count overflow");
     const std::size_t index = detail::hist_bucket_index(v);
-    const std::size_t b = index >> 10;
+    const std::size_t b = index >> detail::hist_block_shift;
     if (!blocks_[b]) blocks_[b] = std::make_unique<std::uint64_t[]>(detail::hist_block_size);
-    blocks_[b][index & 1023] += n;
+    blocks_[b][index & (detail::hist_block_size - 1)] += n;
     block_totals_[b] += n;
     count_ += n;
     sum_ += detail::hist_mul(v, n);
@@ -308,7 +310,7 @@ class histogram {
       const std::uint64_t* counts = blocks_[b].get();
       for (std::size_t s = 0; s < detail::hist_block_size; ++s) {
         if (counts[s] == 0) continue;
-        const std::size_t index = (b << 10) + s;
+        const std::size_t index = (b << detail::hist_block_shift) + s;
         f(detail::hist_bucket_lowest(index), detail::hist_bucket_highest(index), counts[s]);
       }
     }
@@ -365,7 +367,7 @@ class histogram {
         if (counts[s] == 0) continue;
         seen += counts[s];
         while (next < 2 && ranks[next] < seen)
-          *out[next++] = representative((b << 10) + s);
+          *out[next++] = representative((b << detail::hist_block_shift) + s);
       }
     }
     // The extreme ranks are known exactly.
@@ -397,8 +399,9 @@ inline nlohmann::json to_json_value(const histogram& h) {
     for (std::size_t s = 0; s < detail::hist_block_size; ++s) {
       const std::uint64_t c = h.blocks_[b][s];
       if (c == 0) continue;
-      const int n = std::snprintf(entry, sizeof entry, "%s%zu:%llu", buckets.empty() ? "" : " ",
-                                  (b << 10) + s, static_cast<unsigned long long>(c));
+      const int n =
+          std::snprintf(entry, sizeof entry, "%s%zu:%llu", buckets.empty() ? "" : " ",
+                        (b << detail::hist_block_shift) + s, static_cast<unsigned long long>(c));
       buckets.append(entry, static_cast<std::size_t>(n));
     }
   }
@@ -458,9 +461,9 @@ inline histogram histogram_from_json(const nlohmann::json& j) {
     if (c > std::numeric_limits<std::uint64_t>::max() - total)
       hist_json_error("bucket counts overflow 64 bits");
     const auto i = static_cast<std::size_t>(index);
-    const std::size_t b = i >> 10;
+    const std::size_t b = i >> detail::hist_block_shift;
     if (!h.blocks_[b]) h.blocks_[b] = std::make_unique<std::uint64_t[]>(detail::hist_block_size);
-    h.blocks_[b][i & 1023] = c;
+    h.blocks_[b][i & (detail::hist_block_size - 1)] = c;
     h.block_totals_[b] += c;
     total += c;
     sum_low += detail::hist_mul(detail::hist_bucket_lowest(i), c);

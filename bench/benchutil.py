@@ -15,6 +15,11 @@ Subcommands:
                                 PID and its children (the nginx master and workers)
                                 used meanwhile. CMD gets SIGINT after S seconds and
                                 SIGKILL 5 s later, so every run is bounded in time.
+  pacing --log FILE [--rate R] --out FILE
+                                read nginx's access log of one run (one $msec per line) and
+                                write JSON: requests, achieved rate, requests in each full
+                                1-second window from the first request, the worst window's
+                                deviation from R in percent, and the busiest millisecond
 """
 
 import argparse
@@ -215,6 +220,47 @@ def cmd_measure(args):
     return 0 if rc == 0 else (rc if rc > 0 else 128 - rc)
 
 
+def cmd_pacing(args):
+    times = []
+    with open(args.log) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                times.append(float(line))
+    times.sort()
+    result = {"requests": len(times)}
+    if len(times) >= 2:
+        first, last = times[0], times[-1]
+        result["achieved_rate"] = (len(times) - 1) / (last - first) if last > first else None
+        # Full 1-second windows from the first request (the last, partial one is left out).
+        n_windows = int(last - first)
+        windows = [0] * n_windows
+        # Milliseconds with no request count as zeros between the first and the last.
+        per_ms = {}
+        for t in times:
+            w = int(t - first)
+            if w < n_windows:
+                windows[w] += 1
+            ms = int(round((t - first) * 1000))
+            per_ms[ms] = per_ms.get(ms, 0) + 1
+        result["per_second"] = windows
+        span_ms = int(round((last - first) * 1000)) + 1
+        counts = [per_ms.get(i, 0) for i in range(span_ms)]
+        mean = sum(counts) / span_ms
+        var = sum((c - mean) ** 2 for c in counts) / span_ms
+        result["busiest_ms"] = max(counts)
+        result["per_ms_cv"] = (var ** 0.5) / mean if mean else None
+        if args.rate and windows:
+            devs = [(c - args.rate) * 100.0 / args.rate for c in windows]
+            worst = max(range(len(devs)), key=lambda i: abs(devs[i]))
+            result["rate"] = args.rate
+            result["worst_window_pct"] = devs[worst]
+            result["worst_window_index"] = worst
+    with open(args.out, "w") as f:
+        json.dump(result, f)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -240,6 +286,11 @@ def main():
                    help="GNU time, used for the peak RSS (omitted if missing)")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
     s.set_defaults(fn=cmd_measure)
+    s = sub.add_parser("pacing")
+    s.add_argument("--log", required=True)
+    s.add_argument("--rate", type=float, default=None)
+    s.add_argument("--out", required=True)
+    s.set_defaults(fn=cmd_pacing)
     args = p.parse_args()
     try:
         return args.fn(args)

@@ -27,6 +27,10 @@ OPEN_H2LOAD_CONNS=${OPEN_H2LOAD_CONNS:-50}     # open model: h2load -c; must div
 PACER_EXTRA_ARGS=${PACER_EXTRA_ARGS:-}   # word-split, appended to every pacer-http run
 TREND_STATS=${TREND_STATS:-avg,min,med,max,p(90),p(95),p(99)}
 SCENARIOS=${SCENARIOS:-closed-http closed-https open-http open-https}
+PACER_OPEN_SLACK=${PACER_OPEN_SLACK-1ms}  # open model: also run pacer-http, 1 shard, this slack ('' = no)
+ACCESS_LOG=${ACCESS_LOG:-0}              # 1: nginx logs each request's time; pacing read from it
+STALL_AT=${STALL_AT:-}                   # open model: stop nginx's worker this long into a run...
+STALL_FOR=${STALL_FOR:-}                 # ...for this long (both empty = no stall)
 HTTP_PORT=${HTTP_PORT:-18080}
 HTTPS_PORT=${HTTPS_PORT:-18443}
 RUN_DIR=${RUN_DIR:-bench/.run}           # relative to the repo root, or absolute
@@ -135,7 +139,18 @@ log "generating a self-signed certificate in $RUN_DIR"
     >"$RUN_ABS/logs/openssl.log" 2>&1 || { cat "$RUN_ABS/logs/openssl.log" >&2; die "openssl failed"; }
 
 sed_escape() { local s=${1//\\/\\\\}; s=${s//&/\\&}; printf '%s' "${s//|/\\|}"; }
+case $ACCESS_LOG in
+    0) ACCESS_LOG_DIRECTIVE=off ;;
+    1) ACCESS_LOG_DIRECTIVE="\"$RUN_ABS/logs/access.log\" pacing" ;;
+    *) die "ACCESS_LOG must be 0 or 1" ;;
+esac
+if [ -n "$STALL_AT$STALL_FOR" ]; then
+    { [ -n "$STALL_AT" ] && [ -n "$STALL_FOR" ]; } || die "STALL_AT and STALL_FOR go together"
+    STALL_AT_S=$("${UTIL[@]}" seconds "$STALL_AT") || die "bad STALL_AT '$STALL_AT'"
+    STALL_FOR_S=$("${UTIL[@]}" seconds "$STALL_FOR") || die "bad STALL_FOR '$STALL_FOR'"
+fi
 sed -e "s|@RUN_DIR@|$(sed_escape "$RUN_ABS")|g" \
+    -e "s|@ACCESS_LOG@|$(sed_escape "$ACCESS_LOG_DIRECTIVE")|g" \
     -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
     "$SCRIPT_DIR/nginx.conf.in" >"$RUN_ABS/nginx.conf"
 
@@ -181,10 +196,27 @@ stop_nginx() {
     log "nginx stopped"
 }
 
+STALLER_PID=""
+# A stalled nginx must never outlive a run: the worker always gets SIGCONT.
+resume_nginx() {
+    local w
+    if [ -n "$STALLER_PID" ]; then
+        kill "$STALLER_PID" 2>/dev/null || true
+        wait "$STALLER_PID" 2>/dev/null || true
+        STALLER_PID=""
+    fi
+    for w in $NGINX_WORKERS; do
+        if [ "$(cat "/proc/$w/comm" 2>/dev/null)" = nginx ]; then
+            kill -CONT "$w" 2>/dev/null || true
+        fi
+    done
+}
+
 # shellcheck disable=SC2317  # invoked via trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    resume_nginx
     stop_nginx
     exit "$rc"
 }
@@ -227,6 +259,9 @@ log "nginx running (master pid $NGINX_PID, workers: $NGINX_WORKERS)"
     printf 'https_url\t%s\n' "$HTTPS_URL"
     printf 'run_dir_display\t%s\n' "$RUN_DIR"
     [ -z "$PACER_NOTE" ] || printf 'pacer_note\t%s\n' "$PACER_NOTE"
+    [ -z "$PACER_OPEN_SLACK" ] || printf 'pacer_open_slack\t%s\n' "$PACER_OPEN_SLACK"
+    printf 'access_log\t%s\n' "$ACCESS_LOG"
+    [ -z "$STALL_AT" ] || printf 'stall\t%s\n' "nginx worker stopped $STALL_AT into each open run, for $STALL_FOR"
 } >"$RUN_ABS/meta.tsv"
 
 # ---- runs --------------------------------------------------------------------
@@ -266,9 +301,14 @@ run_case() { # rep scenario tool
             cmd=("$PACER" "$url" --rate "$RATE" --time-unit 1s --duration "$DURATION"
                 --pre-allocated-vus "$PRE_ALLOCATED_VUS" --max-vus "$MAX_VUS"
                 --threads "$PACER_OPEN_THREADS") ;;
+        open-*/pacer-slack)
+            # One wake-up per PACER_OPEN_SLACK window instead of one per iteration.
+            cmd=("$PACER" "$url" --rate "$RATE" --time-unit 1s --duration "$DURATION"
+                --pre-allocated-vus "$PRE_ALLOCATED_VUS" --max-vus "$MAX_VUS"
+                --threads 1 --pacing-slack "$PACER_OPEN_SLACK") ;;
         *) die "no command for $scen/$tool" ;;
     esac
-    if [ "$tool" = pacer ]; then
+    if [ "$tool" = pacer ] || [ "$tool" = pacer-slack ]; then
         [ "$scen" != "${scen%-https}" ] && cmd+=(--insecure-skip-tls-verify)
         cmd+=(--summary-json "$dir/summary.json" --summary-trend-stats "$TREND_STATS")
         cmd+=("${PACER_EXTRA[@]}")
@@ -281,6 +321,12 @@ run_case() { # rep scenario tool
     { [ -n "$st" ] && [ "$st" != Z ]; } || die "nginx is no longer running (see $RUN_DIR/logs/error.log)"
 
     log "[$id] $(render_cmd "${cmd[@]}")"
+    [ "$ACCESS_LOG" = 1 ] && : >"$RUN_ABS/logs/access.log"
+    if [ -n "$STALL_AT" ] && [ "$scen" != "${scen#open-}" ]; then
+        # shellcheck disable=SC2086  # the worker pids are a word list
+        (sleep "$STALL_AT_S"; kill -STOP $NGINX_WORKERS; sleep "$STALL_FOR_S"; kill -CONT $NGINX_WORKERS) &
+        STALLER_PID=$!
+    fi
     if "${UTIL[@]}" measure --out "$dir/measure.json" --timeout "$LIMIT_S" \
         --server-pid "$NGINX_PID" --time-bin "$TIME_BIN" -- "${cmd[@]}" \
         >"$dir/stdout.txt" 2>"$dir/stderr.txt"; then
@@ -289,6 +335,13 @@ run_case() { # rep scenario tool
         log "[$id] failed with exit status $? (see $dir/stderr.txt)"
         tail -n 5 "$dir/stderr.txt" >&2 || true
     fi
+    resume_nginx
+    if [ "$ACCESS_LOG" = 1 ]; then
+        local rate_arg=()
+        [ "$scen" != "${scen#open-}" ] && rate_arg=(--rate "$RATE")
+        "${UTIL[@]}" pacing --log "$RUN_ABS/logs/access.log" "${rate_arg[@]}" \
+            --out "$dir/pacing.json" || log "[$id] no pacing figures (see $RUN_DIR/logs/access.log)"
+    fi
     sleep "$COOLDOWN"
 }
 
@@ -296,10 +349,12 @@ for rep in $(seq 1 "$REPS"); do
     for scen in $SCENARIOS; do
         # The peer tool: wrk for the closed loop, h2load (fixed rate) for the open model.
         case $scen in open-*) peer=h2load ;; *) peer=wrk ;; esac
+        ours=(pacer)
+        case $scen in open-*) [ -n "$PACER_OPEN_SLACK" ] && ours+=(pacer-slack) ;; esac
         # Alternate who goes first so that neither tool always gets the warmer machine.
-        if [ $((rep % 2)) -eq 1 ]; then order=("$peer" pacer); else order=(pacer "$peer"); fi
+        if [ $((rep % 2)) -eq 1 ]; then order=("$peer" "${ours[@]}"); else order=("${ours[@]}" "$peer"); fi
         for tool in "${order[@]}"; do
-            [ "$tool" = pacer ] && [ -z "$PACER" ] && continue
+            [ "$tool" != "$peer" ] && [ -z "$PACER" ] && continue
             run_case "$rep" "$scen" "$tool"
         done
     done

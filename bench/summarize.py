@@ -22,8 +22,9 @@ import sys
 
 SCENARIO_ORDER = ["closed-http", "closed-https", "open-http", "open-https"]
 SCENARIOS_OPEN = [s for s in SCENARIO_ORDER if s.startswith("open-")]
-TOOL_ORDER = ["wrk", "h2load", "pacer"]
-TOOL_NAMES = {"wrk": "wrk", "h2load": "h2load", "pacer": "pacer-http"}
+TOOL_ORDER = ["wrk", "h2load", "pacer", "pacer-slack"]
+TOOL_NAMES = {"wrk": "wrk", "h2load": "h2load", "pacer": "pacer-http",
+              "pacer-slack": "pacer-http, 1 shard, --pacing-slack"}
 
 
 def read_text(path):
@@ -174,6 +175,13 @@ def load_runs(run_dir):
             summary = read_json(os.path.join(d, "summary.json"))
             run["has_summary"] = summary is not None
             run.update(parse_pacer(summary))
+        pacing = read_json(os.path.join(d, "pacing.json"))
+        if pacing:
+            run["srv_rate"] = pacing.get("achieved_rate")
+            run["worst_window_pct"] = pacing.get("worst_window_pct")
+            run["busiest_ms"] = pacing.get("busiest_ms")
+            run["per_ms_cv"] = pacing.get("per_ms_cv")
+            run["per_second"] = pacing.get("per_second")
         cpu = None
         if run["user_s"] is not None and run["sys_s"] is not None:
             cpu = run["user_s"] + run["sys_s"]
@@ -191,7 +199,7 @@ def load_runs(run_dir):
             run["status"] = f"timeout (rc={run['rc']})"
         elif run["rc"] != 0:
             run["status"] = f"rc={run['rc']}"
-        elif run["tool"] == "pacer" and not run.get("has_summary"):
+        elif run["tool"].startswith("pacer") and not run.get("has_summary"):
             run["status"] = "no summary JSON"
         elif run["tool"] == "h2load" and req is None:
             run["status"] = "no h2load report"
@@ -242,7 +250,7 @@ def render(meta, runs, run_dir):
     add("")
     for key in ("date", "host", "cpu", "cores", "nginx", "wrk", "h2load", "openssl",
                 "pacer_http", "reps", "duration", "conns", "rate", "h2load_conns",
-                "http_url", "https_url"):
+                "http_url", "https_url", "pacer_open_slack", "access_log", "stall"):
         if key in meta:
             add(f"- **{key}**: {meta[key]}")
     add("")
@@ -312,6 +320,51 @@ def render(meta, runs, run_dir):
                 f"| {fmt(ratio(p.get('cpu_us_per_req'), h['cpu_us_per_req']))} "
                 f"| {fmt(h['rate'], 0)} | {fmt(p.get('rate'), 0)} |")
         add("")
+        slack = [s for s in open_ if (s, "pacer-slack") in medians]
+        if slack:
+            add(f"With `--pacing-slack {meta.get('pacer_open_slack', '?')} --threads 1` "
+                "(one wake-up starts every iteration due within the slack):")
+            add("")
+            add("| scenario | h2load CPU µs/req | pacer-http (slack) CPU µs/req "
+                "| CPU/req ratio pacer (slack)/h2load | pacer-http (slack) req/s "
+                "| sched lag p50 / p99 ms |")
+            add("|---|---|---|---|---|---|")
+            for s in slack:
+                h = medians[(s, "h2load")]
+                p = medians[(s, "pacer-slack")]
+                label = next(r["label"] for r in runs if r["scenario"] == s)
+                add(f"| {label} | {fmt(h['cpu_us_per_req'])} | {fmt(p['cpu_us_per_req'])} "
+                    f"| {fmt(ratio(p['cpu_us_per_req'], h['cpu_us_per_req']))} "
+                    f"| {fmt(p['rate'], 0)} | {fmt_pair(p['lag_p50'], p['lag_p99'])} |")
+            add("")
+
+    paced = [r for r in runs if r.get("srv_rate") is not None]
+    if paced:
+        add("## Pacing as nginx saw it (ACCESS_LOG=1)")
+        add("")
+        add("From nginx's access log (`$msec`, the time each response was logged). Worst "
+            "window: the full 1-second window whose request count is furthest from the "
+            "target rate. Busiest ms and the coefficient of variation of per-millisecond "
+            "counts show bursts.")
+        add("")
+        add("| rep | scenario | tool | server-side req/s | worst 1-s window % | busiest ms "
+            "| per-ms CV |")
+        add("|---|---|---|---|---|---|---|")
+        for r in paced:
+            worst = r.get("worst_window_pct")
+            add(f"| {r['rep']} | {r['label']} | {TOOL_NAMES[r['tool']]} | {fmt(r['srv_rate'], 1)} "
+                f"| {'–' if worst is None else f'{worst:+.2f}'} | {fmt(r.get('busiest_ms'))} "
+                f"| {fmt(r.get('per_ms_cv'))} |")
+        add("")
+        if meta.get("stall"):
+            add(f"### Requests nginx completed in each second (stall: {meta['stall']})")
+            add("")
+            for r in paced:
+                if r.get("per_second") and r["scenario"].startswith("open-"):
+                    counts = " ".join(str(c) for c in r["per_second"])
+                    add(f"- rep {r['rep']}, {r['label']}, {TOOL_NAMES[r['tool']]} "
+                        f"(dropped: {fmt(r.get('dropped'), 0)}): {counts}")
+            add("")
 
     add("## All runs")
     add("")
@@ -327,7 +380,7 @@ def render(meta, runs, run_dir):
             f"| {fmt(r['cpu_us_per_req'])} | {fmt(r['server_us_per_req'])} | {fmt(rss, 1)} "
             f"| {fmt_latency(r)} "
             f"| {fmt_pair(r.get('lag_p50'), r.get('lag_p99'))} "
-            f"| {fmt(r.get('dropped'), 0) if r['tool'] == 'pacer' else '–'} "
+            f"| {fmt(r.get('dropped'), 0) if r['tool'].startswith('pacer') else '–'} "
             f"| {fmt(r.get('errors'), 0)} | {code(r['command'])} |")
     add("")
     add(f"Raw output of every run (stdout, stderr, rusage, summary JSON): "

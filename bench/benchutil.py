@@ -7,7 +7,8 @@ Subcommands:
                                 poll each URL until it answers 200 (TLS not verified)
   seconds DURATION              print a k6/wrk style duration ("10s", "1m", "500ms") in seconds
   children PID                  print the pids of PID's direct children, one a line
-  measure --out FILE --timeout S [--server-pid PID] [--time-bin PATH] -- CMD...
+  measure --out FILE --timeout S [--server-pid PID] [--time-bin PATH]
+          [--stall-at S --stall-for S] -- CMD...
                                 run CMD under GNU time, then write JSON with its exit
                                 code, user and system CPU seconds (from wait4(2) rusage,
                                 microsecond resolution), peak RSS (GNU time's %M, KiB),
@@ -15,11 +16,16 @@ Subcommands:
                                 PID and its children (the nginx master and workers)
                                 used meanwhile. CMD gets SIGINT after S seconds and
                                 SIGKILL 5 s later, so every run is bounded in time.
+                                With --stall-at/--stall-for, PID's children (the nginx
+                                workers) get SIGSTOP that long after CMD started and
+                                SIGCONT after the second duration; they always get
+                                SIGCONT before measure returns, however CMD ended.
   pacing --log FILE [--rate R] --out FILE
                                 read nginx's access log of one run (one $msec per line) and
-                                write JSON: requests, achieved rate, requests in each full
-                                1-second window from the first request, the worst window's
-                                deviation from R in percent, and the busiest millisecond
+                                write JSON: requests, achieved rate, requests in each
+                                1-second window from the first request, and with R the
+                                worst full window's deviation from R in percent, the
+                                busiest millisecond and the per-millisecond CV
 """
 
 import argparse
@@ -142,12 +148,71 @@ def tree_cpu_ticks(pid):
     return sum(proc_cpu_ticks(p) for p in [pid] + proc_children(pid))
 
 
+class Stall:
+    """SIGSTOP the server's workers at a given time into the run, SIGCONT them later.
+
+    A lock orders the timer threads against finish(), so that a SIGSTOP can
+    never land after the final SIGCONT.
+    """
+
+    def __init__(self, server_pid, at_s, for_s):
+        self.server_pid = server_pid
+        self.at_s, self.for_s = at_s, for_s
+        self.lock = threading.Lock()
+        self.done = False
+        self.pids = []
+        self.stopped_at = self.resumed_at = None  # wall clock (epoch s), as nginx's $msec
+        self.timers = [threading.Timer(at_s, self.stop),
+                       threading.Timer(at_s + for_s, self.resume)]
+
+    def signal_all(self, pids, sig):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def stop(self):
+        with self.lock:
+            if self.done:
+                return
+            # The workers of now (a crashed worker is respawned with a new pid).
+            self.pids = proc_children(self.server_pid)
+            self.signal_all(self.pids, signal.SIGSTOP)
+            self.stopped_at = time.time()
+
+    def resume(self):
+        with self.lock:
+            self._resume()
+
+    def _resume(self):
+        if self.stopped_at is not None and self.resumed_at is None:
+            self.signal_all(self.pids, signal.SIGCONT)
+            self.resumed_at = time.time()
+
+    def finish(self):
+        with self.lock:
+            self.done = True
+            self._resume()
+            # Belt and braces: whatever happened, every worker runs now.
+            self.signal_all(self.pids + proc_children(self.server_pid), signal.SIGCONT)
+
+    def record(self):
+        return {"at_s": self.at_s, "for_s": self.for_s, "pids": self.pids,
+                "stopped_epoch": self.stopped_at, "resumed_epoch": self.resumed_at}
+
+
 def cmd_measure(args):
     cmd = args.cmd
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     if not cmd:
         print("measure: no command", file=sys.stderr)
+        return 2
+    if (args.stall_at is None) != (args.stall_for is None) or (
+            args.stall_at is not None and args.server_pid is None):
+        print("measure: --stall-at and --stall-for go together, with --server-pid",
+              file=sys.stderr)
         return 2
     # Peak RSS comes from GNU time (a small C program that fork()s and execs
     # CMD): the rusage of a child forked by this Python process would report
@@ -183,7 +248,12 @@ def cmd_measure(args):
 
     t1 = threading.Timer(args.timeout, on_timeout)
     t2 = threading.Timer(args.timeout + 5, signal_cmd, args=(signal.SIGKILL,))
-    for t in (t1, t2):
+    timers = [t1, t2]
+    stall = None
+    if args.stall_at is not None:
+        stall = Stall(args.server_pid, args.stall_at, args.stall_for)
+        timers += stall.timers
+    for t in timers:
         t.daemon = True
         t.start()
     # The terminal's Ctrl-C reaches the command too; just wait for it to finish.
@@ -192,8 +262,10 @@ def cmd_measure(args):
         _, status, ru = os.wait4(proc.pid, 0)
     finally:
         signal.signal(signal.SIGINT, old)
-        t1.cancel()
-        t2.cancel()
+        for t in timers:
+            t.cancel()
+        if stall:
+            stall.finish()  # the server never stays stopped past the run
     proc.returncode = rc = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - t0
     server1 = tree_cpu_ticks(args.server_pid)
@@ -215,44 +287,58 @@ def cmd_measure(args):
         "server_cpu_s": (None if server0 is None
                          else (server1 - server0) / CLK_TCK),
     }
+    if stall:
+        result["stall"] = stall.record()
     with open(args.out, "w") as f:
         json.dump(result, f)
     return 0 if rc == 0 else (rc if rc > 0 else 128 - rc)
 
 
 def cmd_pacing(args):
+    # $msec is seconds with millisecond resolution; integer ms avoid float
+    # rounding at window edges.
     times = []
+    bad = 0
     with open(args.log) as f:
         for line in f:
             line = line.strip()
-            if line:
-                times.append(float(line))
+            if not line:
+                continue
+            try:
+                times.append(int(round(float(line) * 1000)))
+            except ValueError:
+                bad += 1
     times.sort()
-    result = {"requests": len(times)}
-    if len(times) >= 2:
+    result = {"requests": len(times), "per_second": []}
+    if bad:
+        result["unparsed_lines"] = bad
+    if times:
         first, last = times[0], times[-1]
-        result["achieved_rate"] = (len(times) - 1) / (last - first) if last > first else None
-        # Full 1-second windows from the first request (the last, partial one is left out).
-        n_windows = int(last - first)
-        windows = [0] * n_windows
-        # Milliseconds with no request count as zeros between the first and the last.
-        per_ms = {}
+        result["first_msec"] = first
+        result["last_msec"] = last
+        # 1-second windows from the first request. per_second holds the full
+        # ones; the last, partial one is kept apart (it would read as a drop).
+        n_full = (last - first) // 1000
+        counts = [0] * (n_full + 1)
         for t in times:
-            w = int(t - first)
-            if w < n_windows:
-                windows[w] += 1
-            ms = int(round((t - first) * 1000))
-            per_ms[ms] = per_ms.get(ms, 0) + 1
-        result["per_second"] = windows
-        span_ms = int(round((last - first) * 1000)) + 1
-        counts = [per_ms.get(i, 0) for i in range(span_ms)]
-        mean = sum(counts) / span_ms
-        var = sum((c - mean) ** 2 for c in counts) / span_ms
-        result["busiest_ms"] = max(counts)
-        result["per_ms_cv"] = (var ** 0.5) / mean if mean else None
-        if args.rate and windows:
-            devs = [(c - args.rate) * 100.0 / args.rate for c in windows]
-            worst = max(range(len(devs)), key=lambda i: abs(devs[i]))
+            counts[(t - first) // 1000] += 1
+        result["per_second"] = counts[:n_full]
+        result["partial_second"] = {"count": counts[n_full],
+                                    "ms": (last - first) % 1000 + 1}
+        if last > first:
+            result["achieved_rate"] = (len(times) - 1) * 1000.0 / (last - first)
+        # Per-millisecond counts, empty milliseconds between first and last included.
+        span = last - first + 1
+        per_ms = [0] * span
+        for t in times:
+            per_ms[t - first] += 1
+        mean = len(times) / span
+        var = sum((c - mean) ** 2 for c in per_ms) / span
+        result["busiest_ms"] = max(per_ms)
+        result["per_ms_cv"] = var ** 0.5 / mean
+        if args.rate and n_full:
+            devs = [(c - args.rate) * 100.0 / args.rate for c in result["per_second"]]
+            worst = max(range(n_full), key=lambda i: abs(devs[i]))
             result["rate"] = args.rate
             result["worst_window_pct"] = devs[worst]
             result["worst_window_index"] = worst
@@ -284,6 +370,10 @@ def main():
     s.add_argument("--server-pid", type=int, default=None)
     s.add_argument("--time-bin", default="/usr/bin/time",
                    help="GNU time, used for the peak RSS (omitted if missing)")
+    s.add_argument("--stall-at", type=parse_duration, default=None,
+                   help="SIGSTOP the server's workers this long after CMD started")
+    s.add_argument("--stall-for", type=parse_duration, default=None,
+                   help="and SIGCONT them this long later")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
     s.set_defaults(fn=cmd_measure)
     s = sub.add_parser("pacing")

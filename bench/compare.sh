@@ -27,10 +27,10 @@ OPEN_H2LOAD_CONNS=${OPEN_H2LOAD_CONNS:-50}     # open model: h2load -c; must div
 PACER_EXTRA_ARGS=${PACER_EXTRA_ARGS:-}   # word-split, appended to every pacer-http run
 TREND_STATS=${TREND_STATS:-avg,min,med,max,p(90),p(95),p(99)}
 SCENARIOS=${SCENARIOS:-closed-http closed-https open-http open-https}
-PACER_OPEN_SLACK=${PACER_OPEN_SLACK-1ms}  # open model: also run pacer-http, 1 shard, this slack ('' = no)
+PACER_OPEN_SLACK=${PACER_OPEN_SLACK-1ms}  # open model: also run pacer-http, 1 shard, --pacing-slack this ('' = no)
 ACCESS_LOG=${ACCESS_LOG:-0}              # 1: nginx logs each request's time; pacing read from it
-STALL_AT=${STALL_AT:-}                   # open model: stop nginx's worker this long into a run...
-STALL_FOR=${STALL_FOR:-}                 # ...for this long (both empty = no stall)
+STALL_AT=${STALL_AT:-}                   # open model: SIGSTOP nginx's worker this long into a run...
+STALL_FOR=${STALL_FOR:-}                 # ...and SIGCONT it this long later (both empty = no stall)
 HTTP_PORT=${HTTP_PORT:-18080}
 HTTPS_PORT=${HTTPS_PORT:-18443}
 RUN_DIR=${RUN_DIR:-bench/.run}           # relative to the repo root, or absolute
@@ -119,6 +119,14 @@ PACER_NOTE=""
 if [ -z "$PACER" ]; then
     PACER_NOTE="pacer-http not found (looked for: ${candidates[*]}; set PACER_HTTP or build it with CMake). Only the wrk and h2load rows were run."
     log "$PACER_NOTE"
+elif [ "$WANT_OPEN" = 1 ] && [ -n "$PACER_OPEN_SLACK" ]; then
+    # An older build without --pacing-slack would fail every slack run; skip them instead.
+    pacer_help=$("$PACER" --help 2>&1 || true)
+    if [[ $pacer_help != *--pacing-slack* ]]; then
+        PACER_NOTE="$PACER has no --pacing-slack option; the pacer-http (slack) rows were not run."
+        log "$PACER_NOTE"
+        PACER_OPEN_SLACK=""
+    fi
 fi
 
 # ---- run directory, certificate, nginx config -------------------------------
@@ -148,6 +156,9 @@ if [ -n "$STALL_AT$STALL_FOR" ]; then
     { [ -n "$STALL_AT" ] && [ -n "$STALL_FOR" ]; } || die "STALL_AT and STALL_FOR go together"
     STALL_AT_S=$("${UTIL[@]}" seconds "$STALL_AT") || die "bad STALL_AT '$STALL_AT'"
     STALL_FOR_S=$("${UTIL[@]}" seconds "$STALL_FOR") || die "bad STALL_FOR '$STALL_FOR'"
+    [ "$WANT_OPEN" = 1 ] || log "STALL_AT/STALL_FOR apply to open scenarios only; none is selected"
+    "$PYTHON" -c "import sys; sys.exit(float(sys.argv[1]) >= float(sys.argv[2]))" "$STALL_AT_S" "$DUR_S" ||
+        log "STALL_AT ($STALL_AT) is not within DURATION ($DURATION): nothing will be stalled"
 fi
 sed -e "s|@RUN_DIR@|$(sed_escape "$RUN_ABS")|g" \
     -e "s|@ACCESS_LOG@|$(sed_escape "$ACCESS_LOG_DIRECTIVE")|g" \
@@ -196,18 +207,19 @@ stop_nginx() {
     log "nginx stopped"
 }
 
-STALLER_PID=""
-# A stalled nginx must never outlive a run: the worker always gets SIGCONT.
+# A stalled nginx must never outlive a run. benchutil.py measure stops and
+# resumes the workers itself and resumes them however the run ends; this is
+# the safety net for when measure itself did not finish (and for the exit trap).
 resume_nginx() {
-    local w
-    if [ -n "$STALLER_PID" ]; then
-        kill "$STALLER_PID" 2>/dev/null || true
-        wait "$STALLER_PID" 2>/dev/null || true
-        STALLER_PID=""
-    fi
+    [ -n "$NGINX_PID" ] || return 0
+    local w kids
+    # The workers of now: nginx respawns a worker that died, with a new pid.
+    kids=$("${UTIL[@]}" children "$NGINX_PID" 2>/dev/null | tr '\n' ' ') || true
+    [ -z "${kids// /}" ] || NGINX_WORKERS=$kids
     for w in $NGINX_WORKERS; do
         if [ "$(cat "/proc/$w/comm" 2>/dev/null)" = nginx ]; then
             kill -CONT "$w" 2>/dev/null || true
+            [ "$(proc_state "$w")" != T ] || log "nginx worker $w is still stopped after SIGCONT"
         fi
     done
 }
@@ -259,9 +271,13 @@ log "nginx running (master pid $NGINX_PID, workers: $NGINX_WORKERS)"
     printf 'https_url\t%s\n' "$HTTPS_URL"
     printf 'run_dir_display\t%s\n' "$RUN_DIR"
     [ -z "$PACER_NOTE" ] || printf 'pacer_note\t%s\n' "$PACER_NOTE"
-    [ -z "$PACER_OPEN_SLACK" ] || printf 'pacer_open_slack\t%s\n' "$PACER_OPEN_SLACK"
-    printf 'access_log\t%s\n' "$ACCESS_LOG"
-    [ -z "$STALL_AT" ] || printf 'stall\t%s\n' "nginx worker stopped $STALL_AT into each open run, for $STALL_FOR"
+    if [ "$WANT_OPEN" = 1 ] && [ -n "$PACER_OPEN_SLACK" ] && [ -n "$PACER" ]; then
+        printf 'pacer_open_slack\t%s\n' "$PACER_OPEN_SLACK"
+    fi
+    [ "$ACCESS_LOG" = 0 ] || printf 'access_log\t%s\n' "on: nginx logs \$msec per request (costs nginx CPU)"
+    if [ -n "$STALL_AT" ] && [ "$WANT_OPEN" = 1 ]; then
+        printf 'stall\t%s\n' "nginx worker stopped (SIGSTOP) $STALL_AT after the generator started, resumed (SIGCONT) $STALL_FOR later, open scenarios only"
+    fi
 } >"$RUN_ABS/meta.tsv"
 
 # ---- runs --------------------------------------------------------------------
@@ -302,7 +318,8 @@ run_case() { # rep scenario tool
                 --pre-allocated-vus "$PRE_ALLOCATED_VUS" --max-vus "$MAX_VUS"
                 --threads "$PACER_OPEN_THREADS") ;;
         open-*/pacer-slack)
-            # One wake-up per PACER_OPEN_SLACK window instead of one per iteration.
+            # The open pacer command with one shard and one wake-up per
+            # PACER_OPEN_SLACK window instead of one per iteration (as h2load batches).
             cmd=("$PACER" "$url" --rate "$RATE" --time-unit 1s --duration "$DURATION"
                 --pre-allocated-vus "$PRE_ALLOCATED_VUS" --max-vus "$MAX_VUS"
                 --threads 1 --pacing-slack "$PACER_OPEN_SLACK") ;;
@@ -321,14 +338,16 @@ run_case() { # rep scenario tool
     { [ -n "$st" ] && [ "$st" != Z ]; } || die "nginx is no longer running (see $RUN_DIR/logs/error.log)"
 
     log "[$id] $(render_cmd "${cmd[@]}")"
+    # nginx opens the log with O_APPEND, so truncating it in place starts a fresh one.
     [ "$ACCESS_LOG" = 1 ] && : >"$RUN_ABS/logs/access.log"
+    local stall_args=()
     if [ -n "$STALL_AT" ] && [ "$scen" != "${scen#open-}" ]; then
-        # shellcheck disable=SC2086  # the worker pids are a word list
-        (sleep "$STALL_AT_S"; kill -STOP $NGINX_WORKERS; sleep "$STALL_FOR_S"; kill -CONT $NGINX_WORKERS) &
-        STALLER_PID=$!
+        # measure times the stall from the generator's start and always resumes.
+        stall_args=(--stall-at "$STALL_AT_S" --stall-for "$STALL_FOR_S")
+        log "[$id] the nginx worker will be stopped ${STALL_AT} into the run, for ${STALL_FOR}"
     fi
     if "${UTIL[@]}" measure --out "$dir/measure.json" --timeout "$LIMIT_S" \
-        --server-pid "$NGINX_PID" --time-bin "$TIME_BIN" -- "${cmd[@]}" \
+        --server-pid "$NGINX_PID" --time-bin "$TIME_BIN" "${stall_args[@]}" -- "${cmd[@]}" \
         >"$dir/stdout.txt" 2>"$dir/stderr.txt"; then
         :
     else
@@ -336,23 +355,28 @@ run_case() { # rep scenario tool
         tail -n 5 "$dir/stderr.txt" >&2 || true
     fi
     resume_nginx
+    # The cooldown also lets nginx log what it answers late (requests queued in a stall).
+    sleep "$COOLDOWN"
     if [ "$ACCESS_LOG" = 1 ]; then
         local rate_arg=()
         [ "$scen" != "${scen#open-}" ] && rate_arg=(--rate "$RATE")
         "${UTIL[@]}" pacing --log "$RUN_ABS/logs/access.log" "${rate_arg[@]}" \
             --out "$dir/pacing.json" || log "[$id] no pacing figures (see $RUN_DIR/logs/access.log)"
     fi
-    sleep "$COOLDOWN"
 }
 
 for rep in $(seq 1 "$REPS"); do
     for scen in $SCENARIOS; do
         # The peer tool: wrk for the closed loop, h2load (fixed rate) for the open model.
         case $scen in open-*) peer=h2load ;; *) peer=wrk ;; esac
-        ours=(pacer)
-        case $scen in open-*) [ -n "$PACER_OPEN_SLACK" ] && ours+=(pacer-slack) ;; esac
-        # Alternate who goes first so that neither tool always gets the warmer machine.
-        if [ $((rep % 2)) -eq 1 ]; then order=("$peer" "${ours[@]}"); else order=("${ours[@]}" "$peer"); fi
+        tools=("$peer" pacer)
+        if [ "$scen" != "${scen#open-}" ] && [ -n "$PACER_OPEN_SLACK" ]; then
+            tools+=(pacer-slack)
+        fi
+        # Rotate who goes first (with two tools: alternate) so that no tool
+        # always gets the warmer (or more throttled) machine.
+        first=$(((rep - 1) % ${#tools[@]}))
+        order=("${tools[@]:first}" "${tools[@]:0:first}")
         for tool in "${order[@]}"; do
             [ "$tool" != "$peer" ] && [ -z "$PACER" ] && continue
             run_case "$rep" "$scen" "$tool"

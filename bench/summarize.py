@@ -4,9 +4,10 @@
 Usage: summarize.py RUN_DIR [--out FILE] [--json FILE]
 
 RUN_DIR holds meta.tsv (key<TAB>value), runs.tsv (id, rep, scenario, tool,
-label, command) and runs/<id>/ with measure.json (from benchutil.py measure),
-stdout.txt, stderr.txt and, for pacer-http, summary.json. wrk and h2load
-results are parsed from their stdout.
+label, command) and runs/<id>/ with measure.json (from benchutil.py measure,
+with the stall's times when nginx was stalled), stdout.txt, stderr.txt, for
+pacer-http summary.json and, with ACCESS_LOG=1, pacing.json (from benchutil.py
+pacing). wrk and h2load results are parsed from their stdout.
 
 The report goes to stdout and, with --out, to FILE. Exit status is 1 when a
 recorded run failed (non-zero exit, timeout, or no completed requests).
@@ -23,8 +24,9 @@ import sys
 SCENARIO_ORDER = ["closed-http", "closed-https", "open-http", "open-https"]
 SCENARIOS_OPEN = [s for s in SCENARIO_ORDER if s.startswith("open-")]
 TOOL_ORDER = ["wrk", "h2load", "pacer", "pacer-slack"]
+# The pacer-slack name gets the slack of the run (meta pacer_open_slack) in main().
 TOOL_NAMES = {"wrk": "wrk", "h2load": "h2load", "pacer": "pacer-http",
-              "pacer-slack": "pacer-http, 1 shard, --pacing-slack"}
+              "pacer-slack": "pacer-http (slack, 1 shard)"}
 
 
 def read_text(path):
@@ -175,13 +177,19 @@ def load_runs(run_dir):
             summary = read_json(os.path.join(d, "summary.json"))
             run["has_summary"] = summary is not None
             run.update(parse_pacer(summary))
+        run["stall"] = meas.get("stall")
         pacing = read_json(os.path.join(d, "pacing.json"))
         if pacing:
+            run["has_pacing"] = True
+            run["srv_requests"] = pacing.get("requests")
             run["srv_rate"] = pacing.get("achieved_rate")
             run["worst_window_pct"] = pacing.get("worst_window_pct")
+            run["worst_window_index"] = pacing.get("worst_window_index")
             run["busiest_ms"] = pacing.get("busiest_ms")
             run["per_ms_cv"] = pacing.get("per_ms_cv")
             run["per_second"] = pacing.get("per_second")
+            run["partial_second"] = pacing.get("partial_second")
+            run["first_msec"] = pacing.get("first_msec")
         cpu = None
         if run["user_s"] is not None and run["sys_s"] is not None:
             cpu = run["user_s"] + run["sys_s"]
@@ -239,6 +247,91 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def fmt_count(x):
+    """A count, or the median of counts (which may end in .5)."""
+    if x is None:
+        return "–"
+    return str(int(x)) if x == int(x) else f"{x:.1f}"
+
+
+def fmt_worst(d, with_index=False):
+    v = d.get("worst_window_pct")
+    if v is None:
+        return "–"
+    idx = d.get("worst_window_index")
+    return f"{v:+.2f}" + (f" (#{idx})" if with_index and idx is not None else "")
+
+
+def pacing_cells(d, open_scenario, with_index=False):
+    """The server-side pacing cells; only open scenarios have a target rate to judge."""
+    if not open_scenario:
+        return "| – | – | – "
+    return (f"| {fmt(d.get('srv_rate'), 0)} | {fmt_worst(d, with_index)} "
+            f"| {fmt_count(d.get('busiest_ms'))} ")
+
+
+def second_of(epoch, first_msec):
+    """Index of the 1-second window (from the first logged request) holding epoch."""
+    if epoch is None or first_msec is None:
+        return None
+    i = int((epoch * 1000 - first_msec) // 1000)
+    return i if i >= 0 else None
+
+
+def render_stall(add, meta, runs):
+    """Per-second counts of the stalled runs: one table per repetition and scenario."""
+    stalled = [r for r in runs if r.get("stall")]
+    if not stalled:
+        return
+    add("## Stalled server: requests nginx completed in each second")
+    add("")
+    add(f"Stall: {meta.get('stall', '?')}.")
+    add("")
+    logged = [r for r in stalled if r.get("has_pacing")]
+    if not logged:
+        add("Run with `ACCESS_LOG=1` for the per-second counts; the dropped column "
+            "of the tables above shows what pacer-http could not start.")
+        add("")
+        return
+    add("Second 0 starts at the first request nginx logged in that run; a keeping-schedule "
+        "generator shows the stall as dropped iterations and about `RATE` again once "
+        "nginx resumes, a catching-up one shows a second well above `RATE` after the "
+        "stall. `stop` / `cont`: the second in which the worker was stopped / resumed. "
+        "`*`: the last, partial second.")
+    add("")
+    groups = []
+    for r in logged:
+        key = (r["rep"], r["scenario"])
+        if key not in groups:
+            groups.append(key)
+    for rep, scen in groups:
+        group = sorted((r for r in logged if (r["rep"], r["scenario"]) == (rep, scen)),
+                       key=lambda r: TOOL_ORDER.index(r["tool"]))
+        add(f"Rep {rep}, {group[0]['label']}:")
+        add("")
+        add("| second | " + " | ".join(TOOL_NAMES[r["tool"]] for r in group) + " |")
+        add("|---|" + "---|" * len(group))
+        cells = []
+        for r in group:
+            col = [str(c) for c in r.get("per_second") or []]
+            part = r.get("partial_second") or {}
+            if part.get("count"):
+                col.append(f"{part['count']}* ({part.get('ms', '?')} ms)")
+            st = r["stall"] or {}
+            for key, word in (("stopped_epoch", "stop"), ("resumed_epoch", "cont")):
+                i = second_of(st.get(key), r.get("first_msec"))
+                if i is not None and i < len(col):
+                    col[i] += f" {word}"
+            cells.append(col)
+        for i in range(max(len(c) for c in cells)):
+            add(f"| {i} | " + " | ".join(c[i] if i < len(c) else "" for c in cells) + " |")
+        add("| all (nginx) | " + " | ".join(fmt(r.get("srv_requests")) for r in group) + " |")
+        add("| dropped | " + " | ".join(
+            fmt(r.get("dropped"), 0) if r["tool"].startswith("pacer") else "–"
+            for r in group) + " |")
+        add("")
+
+
 def code(cmd):
     return "`" + cmd.replace("|", "\\|").replace("`", "'") + "`"
 
@@ -251,7 +344,8 @@ def render(meta, runs, run_dir):
     for key in ("date", "host", "cpu", "cores", "nginx", "wrk", "h2load", "openssl",
                 "pacer_http", "reps", "duration", "conns", "rate", "h2load_conns",
                 "http_url", "https_url", "pacer_open_slack", "access_log", "stall"):
-        if key in meta:
+        # Older run directories record access_log 0; off is the default, not worth a line.
+        if key in meta and not (key == "access_log" and meta[key] == "0"):
             add(f"- **{key}**: {meta[key]}")
     add("")
     add("Figures depend on the machine and on what else runs on it: compare rows "
@@ -262,29 +356,45 @@ def render(meta, runs, run_dir):
     if meta.get("pacer_note"):
         add(f"> **Note:** {meta['pacer_note']}")
         add("")
+    if any(r.get("has_pacing") for r in runs):
+        add("> **Note:** nginx wrote an access log in these runs (`ACCESS_LOG=1`), which "
+            "costs it CPU: server CPU figures are not comparable with those of runs "
+            "without it.")
+        add("")
+    # Server-side pacing columns: only when nginx logged an open scenario's requests.
+    show_pacing = any(r.get("has_pacing") and r["scenario"] in SCENARIOS_OPEN for r in runs)
+    pacing_head = "| server-side rate | worst 1-s window % | busiest ms " if show_pacing else ""
+    pacing_rule = "---|---|---|" if show_pacing else ""
 
     present = [(s, t) for s in SCENARIO_ORDER for t in TOOL_ORDER
                if any(r["scenario"] == s and r["tool"] == t for r in runs)]
 
     add(f"## Medians over repetitions (successful runs only)")
     add("")
+    if show_pacing:
+        add("Server-side rate, worst 1-s window % and busiest ms: from nginx's access "
+            "log, open scenarios only (see bench/README.md).")
+        add("")
     add("| scenario | tool | ok runs | req/s | CPU µs/req | server CPU µs/req "
-        "| peak RSS MiB | latency p50 / p99 ms | sched lag p50 / p99 ms | dropped | errors |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|")
+        "| peak RSS MiB | latency p50 / p99 ms | sched lag p50 / p99 ms | dropped | errors "
+        + pacing_head + "|")
+    add("|---|---|---|---|---|---|---|---|---|---|---|" + pacing_rule)
     medians = {}
     for s, t in present:
         group = [r for r in runs if r["scenario"] == s and r["tool"] == t]
         ok = [r for r in group if r["ok"]]
         m = {k: med([r.get(k) for r in ok]) for k in (
             "rate", "cpu_us_per_req", "server_us_per_req", "maxrss_kb", "lat_p50",
-            "lat_p99", "lat_mean", "lag_p50", "lag_p99", "dropped", "errors")}
+            "lat_p99", "lat_mean", "lag_p50", "lag_p99", "dropped", "errors",
+            "srv_rate", "worst_window_pct", "busiest_ms")}
         medians[(s, t)] = m
         label = group[0]["label"]
         rss = m["maxrss_kb"] / 1024.0 if m["maxrss_kb"] is not None else None
         add(f"| {label} | {TOOL_NAMES[t]} | {len(ok)}/{len(group)} | {fmt(m['rate'], 0)} "
             f"| {fmt(m['cpu_us_per_req'])} | {fmt(m['server_us_per_req'])} | {fmt(rss, 1)} "
             f"| {fmt_latency(m)} | {fmt_pair(m['lag_p50'], m['lag_p99'])} "
-            f"| {fmt(m['dropped'], 0)} | {fmt(m['errors'], 0)} |")
+            f"| {fmt(m['dropped'], 0)} | {fmt(m['errors'], 0)} "
+            + (pacing_cells(m, s in SCENARIOS_OPEN) if show_pacing else "") + "|")
     add("")
 
     closed = [s for s in SCENARIO_ORDER if s.startswith("closed-")
@@ -307,71 +417,38 @@ def render(meta, runs, run_dir):
 
     open_ = [s for s in SCENARIOS_OPEN if (s, "h2load") in medians]
     if open_:
+        # The slack columns only when a slack row ran (PACER_OPEN_SLACK not empty).
+        slack = any((s, "pacer-slack") in medians for s in open_)
+        slack_name = TOOL_NAMES["pacer-slack"]
         add("## Open model: pacer-http / h2load (medians)")
         add("")
         add("| scenario | h2load CPU µs/req | pacer-http CPU µs/req | CPU/req ratio pacer/h2load "
-            "| h2load req/s | pacer-http req/s |")
-        add("|---|---|---|---|---|---|")
+            "| h2load req/s | pacer-http req/s "
+            + (f"| {slack_name} CPU µs/req | CPU/req ratio slack/h2load " if slack else "")
+            + "|")
+        add("|---|---|---|---|---|---|" + ("---|---|" if slack else ""))
         for s in open_:
             h = medians[(s, "h2load")]
             p = medians.get((s, "pacer"), {})
+            q = medians.get((s, "pacer-slack"), {})
             label = next(r["label"] for r in runs if r["scenario"] == s)
             add(f"| {label} | {fmt(h['cpu_us_per_req'])} | {fmt(p.get('cpu_us_per_req'))} "
                 f"| {fmt(ratio(p.get('cpu_us_per_req'), h['cpu_us_per_req']))} "
-                f"| {fmt(h['rate'], 0)} | {fmt(p.get('rate'), 0)} |")
+                f"| {fmt(h['rate'], 0)} | {fmt(p.get('rate'), 0)} "
+                + (f"| {fmt(q.get('cpu_us_per_req'))} "
+                   f"| {fmt(ratio(q.get('cpu_us_per_req'), h['cpu_us_per_req']))} "
+                   if slack else "")
+                + "|")
         add("")
-        slack = [s for s in open_ if (s, "pacer-slack") in medians]
-        if slack:
-            add(f"With `--pacing-slack {meta.get('pacer_open_slack', '?')} --threads 1` "
-                "(one wake-up starts every iteration due within the slack):")
-            add("")
-            add("| scenario | h2load CPU µs/req | pacer-http (slack) CPU µs/req "
-                "| CPU/req ratio pacer (slack)/h2load | pacer-http (slack) req/s "
-                "| sched lag p50 / p99 ms |")
-            add("|---|---|---|---|---|---|")
-            for s in slack:
-                h = medians[(s, "h2load")]
-                p = medians[(s, "pacer-slack")]
-                label = next(r["label"] for r in runs if r["scenario"] == s)
-                add(f"| {label} | {fmt(h['cpu_us_per_req'])} | {fmt(p['cpu_us_per_req'])} "
-                    f"| {fmt(ratio(p['cpu_us_per_req'], h['cpu_us_per_req']))} "
-                    f"| {fmt(p['rate'], 0)} | {fmt_pair(p['lag_p50'], p['lag_p99'])} |")
-            add("")
 
-    paced = [r for r in runs if r.get("srv_rate") is not None]
-    if paced:
-        add("## Pacing as nginx saw it (ACCESS_LOG=1)")
-        add("")
-        add("From nginx's access log (`$msec`, the time each response was logged). Worst "
-            "window: the full 1-second window whose request count is furthest from the "
-            "target rate. Busiest ms and the coefficient of variation of per-millisecond "
-            "counts show bursts.")
-        add("")
-        add("| rep | scenario | tool | server-side req/s | worst 1-s window % | busiest ms "
-            "| per-ms CV |")
-        add("|---|---|---|---|---|---|---|")
-        for r in paced:
-            worst = r.get("worst_window_pct")
-            add(f"| {r['rep']} | {r['label']} | {TOOL_NAMES[r['tool']]} | {fmt(r['srv_rate'], 1)} "
-                f"| {'–' if worst is None else f'{worst:+.2f}'} | {fmt(r.get('busiest_ms'))} "
-                f"| {fmt(r.get('per_ms_cv'))} |")
-        add("")
-        if meta.get("stall"):
-            add(f"### Requests nginx completed in each second (stall: {meta['stall']})")
-            add("")
-            for r in paced:
-                if r.get("per_second") and r["scenario"].startswith("open-"):
-                    counts = " ".join(str(c) for c in r["per_second"])
-                    add(f"- rep {r['rep']}, {r['label']}, {TOOL_NAMES[r['tool']]} "
-                        f"(dropped: {fmt(r.get('dropped'), 0)}): {counts}")
-            add("")
+    render_stall(add, meta, runs)
 
     add("## All runs")
     add("")
     add("| rep | scenario | tool | status | requests | req/s | CPU user+sys s | CPU µs/req "
         "| server CPU µs/req | peak RSS MiB | latency p50 / p99 ms | sched lag p50 / p99 ms "
-        "| dropped | errors | command |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        "| dropped | errors " + pacing_head + "| command |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + pacing_rule + "---|")
     for r in runs:
         rss = r["maxrss_kb"] / 1024.0 if r["maxrss_kb"] is not None else None
         cpu = (f"{r['user_s']:.3f}+{r['sys_s']:.3f}" if r["cpu_s"] is not None else "–")
@@ -381,9 +458,13 @@ def render(meta, runs, run_dir):
             f"| {fmt_latency(r)} "
             f"| {fmt_pair(r.get('lag_p50'), r.get('lag_p99'))} "
             f"| {fmt(r.get('dropped'), 0) if r['tool'].startswith('pacer') else '–'} "
-            f"| {fmt(r.get('errors'), 0)} | {code(r['command'])} |")
+            f"| {fmt(r.get('errors'), 0)} "
+            + (pacing_cells(r, r["scenario"] in SCENARIOS_OPEN, with_index=True)
+               if show_pacing else "")
+            + f"| {code(r['command'])} |")
     add("")
-    add(f"Raw output of every run (stdout, stderr, rusage, summary JSON): "
+    extra = ", pacing JSON" if any(r.get("has_pacing") for r in runs) else ""
+    add(f"Raw output of every run (stdout, stderr, rusage, summary JSON{extra}): "
         f"`{meta.get('run_dir_display', run_dir)}/runs/`.")
     return "\n".join(lines) + "\n"
 
@@ -401,6 +482,8 @@ def main():
         if "\t" in line:
             k, v = line.split("\t", 1)
             meta[k] = v
+    if meta.get("pacer_open_slack"):
+        TOOL_NAMES["pacer-slack"] = f"pacer-http (slack {meta['pacer_open_slack']}, 1 shard)"
     runs = load_runs(args.run_dir)
     report = render(meta, runs, args.run_dir)
     sys.stdout.write(report)

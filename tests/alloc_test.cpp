@@ -121,11 +121,13 @@ int main() {
               static_cast<unsigned long long>(short_run.allocations),
               static_cast<unsigned long long>(long_run.requests),
               static_cast<unsigned long long>(long_run.allocations));
-  // What may still come: a histogram allocates a block the first time a value lands
-  // in a new range (bounded by the value range, not by the request count). One
-  // allocation per request would be 2,000 here; the bound is 1 per 10 requests.
+  // What may still come: a histogram allocates a 1 KiB block the first time a value
+  // lands in a new eighth of an octave (bounded by the value range, not by the request
+  // count); on a loaded machine latencies spread, and that happens a few hundred times
+  // (up to 465 seen). One allocation per request would be 2,000 here, so the bound is
+  // one allocation per two requests.
   const bool ok = short_run.requests == 1000 && long_run.requests == 3000 &&
-                  extra_allocations * 10 < static_cast<std::int64_t>(extra_requests);
+                  extra_allocations * 2 < static_cast<std::int64_t>(extra_requests);
   std::printf("%s: %lld extra allocations for %llu extra requests\n", ok ? "passed" : "FAILED",
               static_cast<long long>(extra_allocations),
               static_cast<unsigned long long>(extra_requests));

@@ -551,7 +551,9 @@ TEST_CASE("evaluation: plain trends compare the values recorded", "[threshold][e
   CHECK(val("p(50)>0") == Approx(5.5).epsilon(0.001));
   CHECK(val("p(0)>0") == 1.0);
   CHECK(val("p(100)>0") == 10.0);
-  CHECK(val("p(90)>0") == Approx(9.1).epsilon(0.001));  // histogram: within 0.1 %  // i = 0.9 * 9 = 8.1 -> 9 + 0.1 * (10 - 9)
+  CHECK(val("p(90)>0") ==
+        Approx(9.1).epsilon(
+            0.001));  // histogram: within 0.1 %  // i = 0.9 * 9 = 8.1 -> 9 + 0.1 * (10 - 9)
   CHECK(val("p(99.9)>0") == Approx(9.991).epsilon(0.001));
   CHECK(passes("p(90)<9.2", metric_type::trend, value_kind::plain, s));
   CHECK_FALSE(passes("p(90)<9", metric_type::trend, value_kind::plain, s));

@@ -1,6 +1,10 @@
 // The response parser: every response goes through it, its header fields copied into a reused
-// arena and its body kept or only counted.
+// arena and its body kept or only counted. One row times Boost.Beast's basic_parser, which it
+// replaced, on the same response, for comparison.
 #include <pacer/http/connection.hpp>
+
+// The Beast-based reference the parser tests compare against.
+#include "../../tests/support/response_parser_diff.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -30,12 +34,13 @@ std::string response(bool chunked) {
 }
 
 // As the connection sets it up and feeds it (pacer/http/connection.hpp).
+template <class Parser = pacer::http::detail::response_parser>
 void parse(benchmark::State& state, bool chunked, bool keep_body) {
   const std::string bytes = response(chunked);
   std::string arena, body;
   std::vector<pacer::http::header_field> fields;
   for (auto _ : state) {
-    pacer::http::detail::response_parser p(arena, fields, body, keep_body);
+    Parser p(arena, fields, body, keep_body);
     p.header_limit(1u << 20);
     p.body_limit(64u << 20);
     p.eager(true);
@@ -66,5 +71,10 @@ void parse_chunked_body_kept(benchmark::State& state) {
   parse(state, true, true);
 }
 BENCHMARK(parse_chunked_body_kept);
+
+void parse_content_length_body_kept_beast(benchmark::State& state) {
+  parse<pacer::test::beast_reference_parser>(state, false, true);
+}
+BENCHMARK(parse_content_length_body_kept_beast);
 
 }  // namespace

@@ -8,13 +8,13 @@
 #include <pacer/http/limits.hpp>
 #include <pacer/http/request.hpp>
 #include <pacer/http/response.hpp>
+#include <pacer/http/response_parser.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -52,63 +52,6 @@ namespace beast = boost::beast;
 using clock = std::chrono::steady_clock;
 using socket_t = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
 using tls_stream_t = asio::ssl::stream<socket_t&>;
-
-// A response parser that never allocates per response: header fields are copied
-// into a reused arena and the body into a reused string (or only counted).
-class response_parser final : public beast::http::basic_parser<false> {
- public:
-  response_parser(std::string& arena, std::vector<header_field>& fields, std::string& body,
-                  bool keep_body)
-      : arena_(arena), fields_(fields), body_(body), keep_body_(keep_body) {
-    arena_.clear();
-    fields_.clear();
-    body_.clear();
-  }
-  int status() const noexcept { return status_; }
-
- private:
-  void on_request_impl(beast::http::verb, beast::string_view, beast::string_view, int,
-                       boost::system::error_code&) override {}
-  void on_response_impl(int code, beast::string_view, int, boost::system::error_code&) override {
-    status_ = code;
-  }
-  void on_field_impl(beast::http::field, beast::string_view name, beast::string_view value,
-                     boost::system::error_code&) override {
-    // Trailer fields after a chunked body are not headers (Go keeps them apart, so k6's
-    // res.headers never shows them), and the header limit does not bound them.
-    if (header_done_) return;
-    header_field f;
-    f.name_offset = arena_.size();
-    f.name_size = name.size();
-    arena_.append(name.data(), name.size());
-    f.value_offset = arena_.size();
-    f.value_size = value.size();
-    arena_.append(value.data(), value.size());
-    fields_.push_back(f);
-  }
-  void on_header_impl(boost::system::error_code&) override { header_done_ = true; }
-  void on_body_init_impl(const boost::optional<std::uint64_t>&,
-                         boost::system::error_code&) override {}
-  std::size_t on_body_impl(beast::string_view s, boost::system::error_code&) override {
-    if (keep_body_) body_.append(s.data(), s.size());
-    return s.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view,
-                            boost::system::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view s,
-                                 boost::system::error_code&) override {
-    if (keep_body_) body_.append(s.data(), s.size());
-    return s.size();
-  }
-  void on_finish_impl(boost::system::error_code&) override {}
-
-  std::string& arena_;
-  std::vector<header_field>& fields_;
-  std::string& body_;
-  bool keep_body_;
-  int status_ = 0;
-  bool header_done_ = false;
-};
 
 // One keep-alive HTTP/1.1 connection (plain or TLS) to one origin, owned by one
 // VU and driven by one io_context thread. It runs one exchange at a time and

@@ -28,6 +28,7 @@ PACER_EXTRA_ARGS=${PACER_EXTRA_ARGS:-}   # word-split, appended to every pacer-h
 TREND_STATS=${TREND_STATS:-avg,min,med,max,p(90),p(95),p(99)}
 SCENARIOS=${SCENARIOS:-closed-http closed-https open-http open-https}
 PACER_OPEN_SLACK=${PACER_OPEN_SLACK-1ms}  # open model: also run pacer-http, 1 shard, --pacing-slack this ('' = no)
+PACER_OPEN_PRECONNECT=${PACER_OPEN_PRECONNECT:-1}  # open model: pacer-http --preconnect (h2load too connects first)
 ACCESS_LOG=${ACCESS_LOG:-0}              # 1: nginx logs each request's time; pacing read from it
 STALL_AT=${STALL_AT:-}                   # open model: SIGSTOP nginx's worker this long into a run...
 STALL_FOR=${STALL_FOR:-}                 # ...and SIGCONT it this long later (both empty = no stall)
@@ -127,6 +128,10 @@ elif [ "$WANT_OPEN" = 1 ] && [ -n "$PACER_OPEN_SLACK" ]; then
         log "$PACER_NOTE"
         PACER_OPEN_SLACK=""
     fi
+fi
+if [ -n "$PACER" ] && [ "$PACER_OPEN_PRECONNECT" = 1 ]; then
+    pacer_help=$("$PACER" --help 2>&1 || true)
+    [[ $pacer_help == *--preconnect* ]] || PACER_OPEN_PRECONNECT=0
 fi
 
 # ---- run directory, certificate, nginx config -------------------------------
@@ -328,6 +333,7 @@ run_case() { # rep scenario tool
     if [ "$tool" = pacer ] || [ "$tool" = pacer-slack ]; then
         [ "$scen" != "${scen%-https}" ] && cmd+=(--insecure-skip-tls-verify)
         cmd+=(--summary-json "$dir/summary.json" --summary-trend-stats "$TREND_STATS")
+        [ "$scen" != "${scen#open-}" ] && [ "$PACER_OPEN_PRECONNECT" = 1 ] && cmd+=(--preconnect)
         cmd+=("${PACER_EXTRA[@]}")
     fi
     label=$(scenario_label "$scen")

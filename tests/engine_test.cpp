@@ -180,6 +180,29 @@ TEST_CASE("TLS verification is on by default and can be skipped or given a CA", 
   }
 }
 
+TEST_CASE("preconnect opens every initial VU's connection before the test clock starts",
+          "[engine][tls][preconnect]") {
+  fixture_server server({.tls = true});
+  const unsigned threads = GENERATE(1u, 2u);
+  auto exec = GENERATE(
+      pacer::executor(pacer::constant_arrival_rate(20, 1s).duration(1s).pre_allocated_vus(4)),
+      pacer::executor(pacer::constant_vus(4).duration(1s)));
+  std::visit([](auto& e) { e.preconnect(); }, exec);
+  auto r = run_one(exec, pacer::http::get(server.url("/")), threads,
+                   pacer::http::tls_options{}.skip_verify());
+  INFO("threads " << threads << ", " << r.scenarios.front().description);
+  CHECK(r.failed_requests_by_error_code.empty());
+  CHECK(server.requests() == r.totals().completed);
+  CHECK(r.totals().completed >= 20);
+  // One handshake per VU, all paid before the clock: no request shows one.
+  CHECK(server.tls_handshakes() == 4);
+  CHECK(server.connections() == 4);
+  CHECK(r.find("http_req_tls_handshaking")->trend.max() == 0);
+  CHECK(r.find("http_req_connecting")->trend.max() == 0);
+  CHECK(r.scenarios.front().description.find("preconnect") != std::string::npos);
+  require_accounted(r);
+}
+
 TEST_CASE("failures carry k6 error codes and are counted, never thrown", "[engine][errors]") {
   auto exec = pacer::constant_arrival_rate(4, 1s).duration(1s).pre_allocated_vus(4);
   SECTION("connection refused") {

@@ -144,6 +144,54 @@ TEST_CASE("every server fault ends as a classified, counted failure", "[fault]")
   }
 }
 
+// A connection that cannot be opened before the clock starts is opened again by the first
+// request, whose failure is the one counted: the warm-up neither hangs nor adds failures.
+TEST_CASE("a failed preconnect leaves the failure to the first request", "[fault][preconnect]") {
+  struct warm_case {
+    const char* name;
+    fault mode;
+    int code;
+    bool https = false;  // ask for TLS from a server that never answers a ClientHello
+  };
+  const warm_case warm_cases[] = {
+      {"connection refused", fault::refuse, 1212},
+      {"accepted, then closed at once", fault::close_at_once, 1000},
+      {"TLS certificate for another name", fault::tls_wrong_name, 1311},
+      {"plain HTTP on the TLS port", fault::plain_on_tls_port, 1301},
+      {"TLS handshake never answered", fault::late_answer, 1050, true},
+  };
+  for (const auto& wc : warm_cases) {
+    DYNAMIC_SECTION(wc.name) {
+      fault_server server(wc.mode);
+      const auto duration = 1s, graceful = 2s, timeout = 1s;
+      const std::string url =
+          wc.https ? "https://127.0.0.1:" + std::to_string(server.port()) + "/" : server.url();
+      pacer::test_plan plan;
+      plan.add(pacer::scenario("fault",
+                               pacer::constant_arrival_rate(4, 1s)
+                                   .duration(duration)
+                                   .pre_allocated_vus(4)
+                                   .graceful_stop(graceful)
+                                   .preconnect(),
+                               pacer::http::get(url).timeout(timeout)));
+      if (!server.ca_pem_path().empty()) plan.options.tls.add_ca_file(server.ca_pem_path());
+      plan.options.tls.insecure_skip_verify = wc.https;
+      auto [r, took] = run_timed(plan, wc.code);
+      INFO("took " << std::chrono::duration_cast<milliseconds>(took).count() << " ms");
+
+      // The warm-up waits at most one request timeout.
+      CHECK(took <= timeout + duration + graceful + timeout + hang_margin);
+      require_accounted(r);
+      const auto& s = r.scenarios.front();
+      CHECK(s.scheduled == 4);
+      CHECK(s.completed == 4);
+      require_failures(r, wc.code, 4);
+      // The warm-up's connection, then the request's own (a closed kept-alive one is resent once).
+      CHECK(server.connections() == (wc.mode == fault::refuse ? 0u : 8u));
+    }
+  }
+}
+
 // k6 has no such backoff: a constant-vus VU whose target refuses connections starts its next
 // iteration at once, burning a core on refusals. pacer waits 5 ms after a failed connect, doubling
 // up to 1 s: at most 10 attempts in a VU's first 1.3 s, then one a second.

@@ -193,6 +193,7 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
                                       "200",
                                       "--pacing-slack",
                                       "1ms",
+                                      "--preconnect",
                                       "--insecure-skip-tls-verify",
                                       "--summary-json",
                                       "out.json",
@@ -206,6 +207,7 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
   CHECK(car.max_vus() == 200);
   CHECK(car.pre_allocated_vus() == 50);
   CHECK(car.pacing_slack() == 1ms);
+  CHECK(car.preconnects());
   CHECK(sc.request.method() == "POST");
   CHECK(cfg.plan.options.tls.insecure_skip_verify);
   CHECK(cfg.plan.options.threads == 2);
@@ -213,6 +215,7 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
 
   auto closed = parse_http_harness_args({"http://127.0.0.1/", "--vus", "64", "--duration", "5s"});
   CHECK(std::get<pacer::constant_vus>(closed.plan.scenarios[0].exec).vus() == 64);
+  CHECK_FALSE(std::get<pacer::constant_vus>(closed.plan.scenarios[0].exec).preconnects());
 
   struct bad_case {
     std::vector<std::string> args;
@@ -227,6 +230,7 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
       {{"http://h/", "--duration", "ten"}, "invalid --duration"},
       {{"http://h/", "--header", "NoColon"}, "invalid --header"},
       {{"http://h/", "--threads", "0"}, "invalid --threads"},
+      {{"http://h/", "--preconnect=yes"}, "invalid --preconnect"},
       {{"http://h/", "--frobnicate"}, "--frobnicate"},
       {{"http://h/", "--timeout"}, "a value after --timeout"},
       {{"--vus", "1"}, "invalid URL"},

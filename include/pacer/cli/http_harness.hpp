@@ -51,6 +51,8 @@ both:
   --duration D                (default 10s)
   --graceful-stop D           time in-flight iterations get after the end (default 30s)
   --threads N                 shards, one thread each (default: hardware threads)
+  --preconnect                open the VUs' connections (and TLS sessions) before the
+                              test clock starts, so the first iterations do not pay them
 TLS:
   --insecure-skip-tls-verify  do not verify server certificates
   --cacert FILE               also trust the CA certificates in FILE (PEM)
@@ -106,6 +108,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
   std::optional<std::int64_t> redirects;
   std::vector<std::pair<std::string, std::string>> thresholds;
   bool insecure = false;
+  bool preconnect = false;
   std::string cacert;
   http::response_limits limits;
   unsigned threads = 0;
@@ -209,6 +212,9 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
           detail::parse_integer("--threads", need_value(), 1, "an integer between 1 and 1024"));
       if (threads > 1024)
         throw config_error("--threads", std::to_string(threads), "an integer between 1 and 1024");
+    } else if (flag_is("--preconnect")) {
+      if (has_inline) throw config_error(arg, value, "no value");
+      preconnect = true;
     } else if (flag_is("--insecure-skip-tls-verify")) {
       if (has_inline) throw config_error(arg, value, "no value");
       insecure = true;
@@ -276,6 +282,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     car.max_vus(max_vus.value_or(pre_vus.value_or(100)));
     if (graceful) car.graceful_stop(*graceful);
     if (pacing_slack) car.pacing_slack(parse_duration(*pacing_slack, "--pacing-slack"));
+    car.preconnect(preconnect);
     exec = car;
   } else {
     if (pre_vus || max_vus || time_unit || pacing_slack)
@@ -287,6 +294,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     constant_vus cv(vus.value_or(1));
     cv.duration(run_for);
     if (graceful) cv.graceful_stop(*graceful);
+    cv.preconnect(preconnect);
     exec = cv;
   }
   cfg.plan.add(scenario("default", exec, std::move(req)));

@@ -75,6 +75,11 @@ class vu final : public http::detail::connection::listener {
   vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls, const origin& o,
      http::response_limits limits);
   void start(clock::time_point due);
+  // Opens the VU's connection before the test clock starts; the runner hears of it once.
+  void warm_up(clock::time_point deadline) {
+    warming_ = true;
+    conn.warm_up(deadline);
+  }
   void on_exchange_done() override;
   // Hard stop: the running iteration ends as interrupted (a pause just ends).
   void cancel();
@@ -128,6 +133,7 @@ class vu final : public http::detail::connection::listener {
   bool resolving_ = false;
   bool cancelled_ = false;
   bool paused_ = false;
+  bool warming_ = false;
   nanoseconds backoff_{0};
   clock::time_point deadline_{};  // one timeout covers a whole redirect chain
   http::url hop_url_;
@@ -157,6 +163,9 @@ class scenario_runner {
     shard_store().add_trend(iter_series_.schedule_lag,
                             static_cast<std::uint64_t>(lag.count() < 0 ? 0 : lag.count()));
   }
+  // preconnect: opens the initial VUs' connections; returns how many it started.
+  std::size_t warm_up();
+  void on_warmed() noexcept;
   void begin(clock::time_point test_start);
   void stop_now();  // external stop: no new iterations, graceful window from now
   void on_iteration_done(vu& v);
@@ -253,6 +262,27 @@ class shard {
   void add_runner(std::unique_ptr<scenario_runner> r) { runners_.push_back(std::move(r)); }
   bool idle() const noexcept { return runners_.empty(); }
 
+  // preconnect: opens the connections of the scenarios that ask for it, on the calling
+  // thread, and returns once each is open or has failed (or its request timed out).
+  void warm_up() {
+    for (auto& r : runners_)
+      warming_ += r->warm_up();
+    if (warming_ == 0) return;
+    nanoseconds timeout{0};
+    for (auto& r : runners_)
+      timeout = std::max(timeout, r->request().timeout());
+    sweep_timer_.expires_after(timeout);
+    sweep_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || warming_ == 0) return;
+      for_each_vu([](vu& v) { v.conn.expire(); });
+    });
+    ioc.run();
+    ioc.restart();
+  }
+  void on_vu_warmed() noexcept {
+    if (--warming_ == 0) sweep_timer_.cancel();
+  }
+
   // Runs the shard's scenarios to completion on the calling thread.
   void run(clock::time_point test_start) {
     for (auto& r : runners_)
@@ -322,6 +352,7 @@ class shard {
   std::vector<std::unique_ptr<scenario_runner>> runners_;
   asio::steady_timer sweep_timer_;
   std::chrono::nanoseconds sweep_period_;
+  std::size_t warming_ = 0;
   bool finished_ = false;
 };
 
@@ -337,6 +368,11 @@ inline vu::vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context*
       pause_timer_(ioc) {}
 
 inline void vu::on_exchange_done() {
+  if (warming_) {
+    warming_ = false;
+    owner_.on_warmed();
+    return;
+  }
   owner_.on_iteration_done(*this);
 }
 
@@ -396,6 +432,20 @@ inline void scenario_runner::create_vu() {
   shard_.vus_max.store(shard_.vus_max.load(std::memory_order_relaxed) + 1,
                        std::memory_order_relaxed);
   publish();
+}
+
+inline std::size_t scenario_runner::warm_up() {
+  bool wanted = false;
+  std::visit([&](const auto& e) { wanted = e.preconnects(); }, sc_.exec);
+  if (!wanted) return 0;
+  const auto deadline = clock::now() + sc_.request.timeout();
+  for (vu* v : idle_)
+    v->warm_up(deadline);
+  return idle_.size();
+}
+
+inline void scenario_runner::on_warmed() noexcept {
+  shard_.on_vu_warmed();
 }
 
 inline void scenario_runner::publish() noexcept {

@@ -31,8 +31,17 @@ class executor_base {
     graceful_stop_ = t;
     return self();
   }
+  // pacer's extension: the VUs that exist before the test clock starts (k6's init phase)
+  // also open their connections then, so that the first iterations do not all pay a TCP
+  // connect and a TLS handshake at once. Their requests then show no connecting or
+  // handshaking time; a connection that fails here is opened again by the first request.
+  Derived& preconnect(bool on = true) {
+    preconnect_ = on;
+    return self();
+  }
   nanoseconds start_time() const noexcept { return start_time_; }
   nanoseconds graceful_stop() const noexcept { return graceful_stop_; }
+  bool preconnects() const noexcept { return preconnect_; }
 
  protected:
   void validate_base() const {
@@ -46,6 +55,7 @@ class executor_base {
     if (start_time_ > nanoseconds::zero()) d += ", startTime: " + format_go_duration(start_time_);
     if (graceful_stop_ > nanoseconds::zero())
       d += ", gracefulStop: " + format_go_duration(graceful_stop_);
+    if (preconnect_) d += ", preconnect";
     return d;
   }
   static std::string rate_text(double per_second) {
@@ -58,6 +68,7 @@ class executor_base {
   Derived& self() { return static_cast<Derived&>(*this); }
   nanoseconds start_time_{0};
   nanoseconds graceful_stop_{default_graceful_stop};
+  bool preconnect_ = false;
 };
 
 // The VU pool of the open-model executors (k6: preAllocatedVUs, maxVUs).

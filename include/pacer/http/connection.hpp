@@ -107,6 +107,21 @@ class connection {
     begin_exchange();
   }
 
+  // Opens the connection (TCP, then TLS where the origin asks for it) without sending
+  // anything, so that the first request finds it ready; `on_exchange_done` follows exactly
+  // once, with result().error set when it could not connect. For an idle, closed connection.
+  void warm_up(clock::time_point deadline) {
+    wire_ = nullptr;
+    warming_ = true;
+    abort_ = abort_reason::none;
+    result_ = exchange_result{};
+    retried_ = false;
+    t_start_ = clock::now();
+    deadline_ = deadline;
+    busy_ = true;
+    connect(0);
+  }
+
   // Points an idle connection at another origin (closing any open connection).
   void retarget(const url& origin, const std::vector<asio::ip::tcp::endpoint>* endpoints,
                 failure resolve_error) {
@@ -193,7 +208,9 @@ class connection {
     written_ = false;
     // A connection idle for a while may have been closed by the server: look before
     // sending (one cheap syscall, skipped for busy connections).
-    if (open_ && t_start_ - t_last_used_ > std::chrono::seconds(1) && peer_gone()) close();
+    if (open_ && t_start_ - t_last_used_ > std::chrono::seconds(1) && peer_gone(fresh_ && tls_))
+      close();
+    fresh_ = false;
     if (open_) {
       result_.reused = true;
       t_ready_ = t_start_;
@@ -232,6 +249,7 @@ class connection {
       }
       open_ = true;
       t_ready_ = now;
+      if (warming_) return warmed();
       send();
     });
   }
@@ -272,6 +290,7 @@ class connection {
       session_saved_ = false;
       open_ = true;
       t_ready_ = now;
+      if (warming_) return warmed();
       send();
     });
   }
@@ -411,9 +430,12 @@ class connection {
     done();
   }
 
-  bool peer_gone() {
+  // Whether the server closed (or wrote to) an idle connection. `pending_data_ok`: bytes
+  // waiting are not a sign of closing (session tickets after a warm-up's handshake).
+  bool peer_gone(bool pending_data_ok) {
     char byte;
     ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return !pending_data_ok;
     return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
   }
 
@@ -454,8 +476,16 @@ class connection {
     });
   }
 
+  // A warmed-up TLS connection has not read what a TLS 1.3 server sends after its handshake
+  // (session tickets): its first request must not take those bytes for a closing peer.
+  void warmed() {
+    fresh_ = true;
+    done();
+  }
+
   void done() {
     busy_ = false;
+    warming_ = false;
     buffers_released_ = false;
     t_last_used_ = clock::now();
     owner_.on_exchange_done();
@@ -570,6 +600,8 @@ class connection {
   bool buffers_released_ = false;
   bool open_ = false;
   bool retried_ = false;
+  bool warming_ = false;  // warm_up(): connect, then stop before sending
+  bool fresh_ = false;    // warmed up and not used since
   bool written_ = false;
   bool idempotent_ = false;
   int informational_ = 0;

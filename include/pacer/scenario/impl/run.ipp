@@ -437,6 +437,19 @@ PACER_DECL run_result run(const test_plan& plan) {
     coordinator_store.add_gauge(vus_max_ids, static_cast<double>(max_vus));
   };
 
+  // preconnect: the shards open their initial VUs' connections side by side, before the
+  // test clock starts.
+  const bool any_preconnect = std::any_of(
+      plan.scenarios.begin(), plan.scenarios.end(),
+      [](auto& sc) { return std::visit([](const auto& e) { return e.preconnects(); }, sc.exec); });
+  if (any_preconnect) {
+    std::vector<std::thread> warmers;
+    for (auto& s : shards)
+      if (!s->idle()) warmers.emplace_back([&s] { s->warm_up(); });
+    for (auto& t : warmers)
+      t.join();
+  }
+
   std::mutex m;
   std::vector<metrics::store> snapshots(shards.size());
   std::vector<bool> shard_done(shards.size(), false);

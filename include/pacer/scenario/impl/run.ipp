@@ -560,11 +560,17 @@ PACER_DECL run_result run(const test_plan& plan) {
   if (progress) report_progress(true);
 
   result.test_run_duration = duration_cast<nanoseconds>(test_end - test_start);
-  result.metrics = metrics::store(reg.size());
+  // The result takes over the first shard's metrics and merges the others into them, freeing
+  // each once merged: the end of a run needs little memory beyond what the run used. (Only the
+  // coordinator records vus and vus_max, so the order of merging changes no gauge.)
+  result.metrics = std::move(shards.front()->store);
   result.metrics.merge(coordinator_store, reg);
   std::map<std::string, scenario_outcome> by_name;
   for (auto& s : shards) {
-    result.metrics.merge(s->store, reg);
+    if (s != shards.front()) {
+      result.metrics.merge(s->store, reg);
+      s->store = metrics::store();
+    }
     for (std::size_t c = 0; c < s->error_counts.size(); ++c)
       if (s->error_counts[c] != 0)
         result.failed_requests_by_error_code[static_cast<int>(1000 + c)] += s->error_counts[c];

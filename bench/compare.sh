@@ -279,6 +279,10 @@ log "nginx running (master pid $NGINX_PID, workers: $NGINX_WORKERS)"
     if [ "$WANT_OPEN" = 1 ] && [ -n "$PACER_OPEN_SLACK" ] && [ -n "$PACER" ]; then
         printf 'pacer_open_slack\t%s\n' "$PACER_OPEN_SLACK"
     fi
+    if [ "$WANT_OPEN" = 1 ] && [ -n "$PACER" ]; then
+        [ "$PACER_OPEN_PRECONNECT" = 1 ] && pc="on: VUs connect before the test clock starts" || pc=off
+        printf 'pacer_open_preconnect\t%s\n' "$pc"
+    fi
     [ "$ACCESS_LOG" = 0 ] || printf 'access_log\t%s\n' "on: nginx logs \$msec per request (costs nginx CPU)"
     if [ -n "$STALL_AT" ] && [ "$WANT_OPEN" = 1 ]; then
         printf 'stall\t%s\n' "nginx worker stopped (SIGSTOP) $STALL_AT after the generator started, resumed (SIGCONT) $STALL_FOR later, open scenarios only"

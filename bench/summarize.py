@@ -343,7 +343,8 @@ def render(meta, runs, run_dir):
     add("")
     for key in ("date", "host", "cpu", "cores", "nginx", "wrk", "h2load", "openssl",
                 "pacer_http", "reps", "duration", "conns", "rate", "h2load_conns",
-                "http_url", "https_url", "pacer_open_slack", "access_log", "stall"):
+                "http_url", "https_url", "pacer_open_slack", "pacer_open_preconnect", "access_log",
+                "stall"):
         # Older run directories record access_log 0; off is the default, not worth a line.
         if key in meta and not (key == "access_log" and meta[key] == "0"):
             add(f"- **{key}**: {meta[key]}")

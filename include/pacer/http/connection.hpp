@@ -98,12 +98,7 @@ class connection {
                   wire.rfind("OPTIONS ", 0) == 0 || wire.rfind("TRACE ", 0) == 0;
     head_ = head;
     keep_body_ = keep_body;
-    abort_ = abort_reason::none;
-    result_ = exchange_result{};
-    retried_ = false;
-    t_start_ = clock::now();
-    deadline_ = deadline;
-    busy_ = true;
+    reset(deadline);
     begin_exchange();
   }
 
@@ -113,12 +108,7 @@ class connection {
   void warm_up(clock::time_point deadline) {
     wire_ = nullptr;
     warming_ = true;
-    abort_ = abort_reason::none;
-    result_ = exchange_result{};
-    retried_ = false;
-    t_start_ = clock::now();
-    deadline_ = deadline;
-    busy_ = true;
+    reset(deadline);
     connect(0);
   }
 
@@ -194,6 +184,16 @@ class connection {
 
   // OpenSSL's getters take a non-const SSL*; reading counters does not modify it.
   SSL* ssl() const noexcept { return const_cast<tls_stream_t&>(*tls_).native_handle(); }
+
+  // What an exchange (or a warm-up) starts from.
+  void reset(clock::time_point deadline) {
+    abort_ = abort_reason::none;
+    result_ = exchange_result{};
+    retried_ = false;
+    t_start_ = clock::now();
+    deadline_ = deadline;
+    busy_ = true;
+  }
 
   void abort(abort_reason why) {
     if (!busy_ || abort_ != abort_reason::none) return;

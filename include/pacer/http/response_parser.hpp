@@ -438,6 +438,26 @@ class response_parser {
     return error{};
   }
 
+  // One line of a field value: past its leading whitespace, up to and with its CRLF. Leaves
+  // [first, token_last) on the text without trailing whitespace, and `p` on the character after
+  // the CRLF, which tells whether the value goes on (obs-fold).
+  static error value_line(const char*& p, const char* last, const char*& first,
+                          const char*& token_last) noexcept {
+    for (;; ++p) {
+      if (p >= last) return error::need_more;
+      if (!is_ows(*p)) break;
+    }
+    first = p;
+    error e{};
+    p = parse_token_to_eol(p, last, token_last, e);
+    if (e != error{}) return e;
+    if (p == nullptr) return error::bad_value;
+    if (p >= last) return error::need_more;
+    while (token_last != first && is_ows(token_last[-1]))
+      --token_last;
+    return error{};
+  }
+
   // header-field = field-name ":" OWS field-value OWS, up to and with its CRLF (and any
   // obs-fold continuation lines, joined with single spaces in `fold`).
   static error parse_field(const char*& in, const char* last, std::string_view& name,
@@ -454,20 +474,9 @@ class response_parser {
     name = std::string_view(first, static_cast<std::size_t>(p - first));
     ++p;
     const char* token_last = nullptr;
-    error e{};
     for (;;) {
-      for (;; ++p) {
-        if (p >= last) return error::need_more;
-        if (!is_ows(*p)) break;
-      }
-      first = p;
-      p = parse_token_to_eol(p, last, token_last, e);
+      const error e = value_line(p, last, first, token_last);
       if (e != error{}) return e;
-      if (p == nullptr) return error::bad_value;
-      // One character past the CRLF tells whether the value goes on (obs-fold).
-      if (p >= last) return error::need_more;
-      while (token_last != first && is_ows(token_last[-1]))
-        --token_last;
       if (!is_ows(*p)) {
         value = std::string_view(first, static_cast<std::size_t>(token_last - first));
         in = p;
@@ -480,17 +489,8 @@ class response_parser {
     if (size > max_obs_fold) return error::header_limit;
     std::memcpy(fold, first, size);
     for (;;) {
-      for (;; ++p) {
-        if (p >= last) return error::need_more;
-        if (!is_ows(*p)) break;
-      }
-      first = p;
-      p = parse_token_to_eol(p, last, token_last, e);
+      const error e = value_line(p, last, first, token_last);
       if (e != error{}) return e;
-      if (p == nullptr) return error::bad_value;
-      if (p >= last) return error::need_more;
-      while (token_last != first && is_ows(token_last[-1]))
-        --token_last;
       if (first != token_last) {
         const std::size_t more = static_cast<std::size_t>(token_last - first);
         if (size == max_obs_fold || more > max_obs_fold - size - 1) return error::header_limit;

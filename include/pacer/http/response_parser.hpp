@@ -113,13 +113,7 @@ class response_parser {
           if (e != error{}) goto done;
           e = parse_start_line(p, p + std::min<std::size_t>(header_limit_, n));
           if (e != error{}) {
-            if (e == error::need_more) {
-              if (n >= header_limit_) {
-                e = error::header_limit;
-                goto done;
-              }
-              if (p + 3 <= p1) skip_ = static_cast<std::size_t>(p1 - p - 3);
-            }
+            e = header_unfinished(e, p, p1, n);
             goto done;
           }
           n = static_cast<std::size_t>(p1 - p);
@@ -135,13 +129,7 @@ class response_parser {
           if (e != error{}) goto done;
           e = parse_fields(p, p + std::min<std::size_t>(header_limit_, n), false);
           if (e != error{}) {
-            if (e == error::need_more) {
-              if (n >= header_limit_) {
-                e = error::header_limit;
-                goto done;
-              }
-              if (p + 3 <= p1) skip_ = static_cast<std::size_t>(p1 - p - 3);
-            }
+            e = header_unfinished(e, p, p1, n);
             goto done;
           }
           e = finish_header();
@@ -151,14 +139,9 @@ class response_parser {
         case state::body0:
           state_ = state::body;
           [[fallthrough]];
-        case state::body: {
-          const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(len_, n));
-          on_body(p, m);
-          p += m;
-          len_ -= m;
-          if (len_ == 0) state_ = state::complete;
+        case state::body:
+          take_body(p, n, state::complete);
           break;
-        }
 
         case state::body_to_eof0:
           state_ = state::body_to_eof;
@@ -183,14 +166,9 @@ class response_parser {
           if (e != error{}) goto done;
           break;
 
-        case state::chunk_body: {
-          const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(len_, n));
-          on_body(p, m);
-          p += m;
-          len_ -= m;
-          if (len_ == 0) state_ = state::chunk_header;
+        case state::chunk_body:
+          take_body(p, n, state::chunk_header);
           break;
-        }
 
         case state::complete:
           goto done;
@@ -641,6 +619,24 @@ class response_parser {
 
   void on_body(const char* p, std::size_t n) {
     if (keep_body_) body_.append(p, n);
+  }
+
+  // What has come of the body (or chunk) up to its length; `then` once all of it has.
+  void take_body(const char*& p, std::size_t n, state then) {
+    const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(len_, n));
+    on_body(p, m);
+    p += m;
+    len_ -= m;
+    if (len_ == 0) state_ = then;
+  }
+
+  // A status line or field block cut short: past the header limit it never will be whole;
+  // otherwise the next put() looks for its end from 3 bytes before where this one stopped.
+  error header_unfinished(error e, const char* p, const char* p1, std::size_t n) noexcept {
+    if (e != error::need_more) return e;
+    if (n >= header_limit_) return error::header_limit;
+    if (p + 3 <= p1) skip_ = static_cast<std::size_t>(p1 - p - 3);
+    return e;
   }
 
   // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF; last-chunk = 1*("0") [ chunk-ext ]

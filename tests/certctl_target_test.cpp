@@ -1,11 +1,15 @@
-// The certctl-compatible target: its contract over real HTTPS, the flagship scenario's load
-// against it with the database checked afterwards, a restart on the same database, and the
-// binary's command line and signals.
+// The certctl-compatible target: its contract over real HTTPS, the read endpoints (list, get,
+// job polling), the flagship scenario's load against it with the database checked afterwards, a
+// restart on the same database, and the binary's command line and signals.
 #include <pacer/pacer.hpp>
 
 #include "certctl_target/server.hpp"
 
 #include <sqlite3.h>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <pacer/catch2.hpp>
 
@@ -19,6 +23,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -108,6 +113,7 @@ struct exchange {
   int status = 0;
   std::string body;
   std::string request_id;  // the X-Request-ID response header
+  std::string allow;       // the Allow response header
 };
 
 // Sends every request once, concurrently, through pacer (one single-iteration scenario each),
@@ -123,9 +129,11 @@ std::map<std::string, exchange> send_all(
                  name, pacer::constant_arrival_rate(1, 1s).duration(1s).pre_allocated_vus(1), req)
                  .on_response([&mu, &out, name = name](const pacer::http::response_view& r,
                                                        pacer::recorder&) {
-                   exchange e{r.status(), std::string(r.body()), {}};
+                   exchange e{r.status(), std::string(r.body()), {}, {}};
                    std::string_view id;
                    if (r.header("X-Request-ID", id)) e.request_id = id;
+                   std::string_view allow;
+                   if (r.header("Allow", allow)) e.allow = allow;
                    std::lock_guard lock(mu);
                    out[name] = std::move(e);
                  }));
@@ -394,6 +402,274 @@ TEST_CASE("committed jobs survive a stop and a restart on the same database", "[
   CHECK(db.number("SELECT COUNT(*) FROM managed_certificates") == 200 + 300);
   CHECK(db.number("SELECT COUNT(*) FROM managed_certificates "
                   "WHERE status = 'renewal_in_progress'") == 0);
+}
+
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+namespace beast = boost::beast;
+
+// One keep-alive HTTPS connection to the target, trusting its certificate, sending the default
+// token. For polling: a pacer run per request (send_all) lasts its scenario's whole second.
+class blocking_client {
+ public:
+  explicit blocking_client(const certctl_target::server& target)
+      : tls_(trusting(target.cert_file())), stream_(ioc_, tls_) {
+    stream_.next_layer().connect({net::ip::make_address_v4("127.0.0.1"), target.port()});
+    stream_.handshake(ssl::stream_base::client);
+  }
+
+  exchange request(beast::http::verb method, const std::string& target, std::string body = {}) {
+    beast::http::request<beast::http::string_body> req{method, target, 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    req.set(beast::http::field::authorization, "Bearer " + certctl_target::config{}.token);
+    if (!body.empty()) req.set(beast::http::field::content_type, "application/json");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    beast::http::write(stream_, req);
+    beast::http::response_parser<beast::http::string_body> parser;
+    parser.body_limit(64u << 20);
+    beast::http::read(stream_, buffer_, parser);
+    auto& res = parser.get();
+    return {static_cast<int>(res.result_int()), std::move(res.body()),
+            std::string(res["X-Request-ID"]), std::string(res["Allow"])};
+  }
+  ordered_json get_json(const std::string& target) {
+    const auto e = request(beast::http::verb::get, target);
+    INFO(target << ": " << e.body);
+    REQUIRE(e.status == 200);
+    return ordered_json::parse(e.body);
+  }
+
+ private:
+  static ssl::context trusting(const fs::path& cert_file) {
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.load_verify_file(cert_file.string());
+    ctx.set_verify_mode(ssl::verify_peer);
+    return ctx;
+  }
+
+  net::io_context ioc_;
+  ssl::context tls_;
+  ssl::stream<net::ip::tcp::socket> stream_;
+  beast::flat_buffer buffer_;
+};
+
+const std::vector<std::string> certificate_fields{
+    "id",         "common_name", "owner_id", "team_id",    "issuer_id",
+    "profile_id", "agent_id",    "status",   "expires_at", "updated_at"};
+
+std::vector<std::string> ids_of(const ordered_json& page) {
+  std::vector<std::string> ids;
+  for (const auto& c : page["data"])
+    ids.push_back(c["id"].get<std::string>());
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("the target lists certificates by page and filter, and reads one", "[certctl][engine]") {
+  const scratch_dir scratch("read");
+  const fs::path& dir = scratch.path;
+  certctl_target::server target(small_target(dir));
+  db_reader db(dir / "certctl.db");
+  const auto platform_ids =
+      db.rows("SELECT id FROM managed_certificates WHERE team_id = 't-platform' ORDER BY id");
+  // 500 of the bulk-renewal fleet and 100 others (issuer iss-digicert).
+  REQUIRE(platform_ids.size() == 600);
+
+  const std::string list = target.url() + "/api/v1/certificates";
+  const auto get = [&](const std::string& query) {
+    return pacer::http::get(list + query).bearer(token);
+  };
+  auto responses = send_all(
+      {
+          {"page1", get("?team_id=t-platform&per_page=250")},
+          {"page2", get("?team_id=t-platform&page=2&per_page=250")},
+          {"page3", get("?team_id=t-platform&page=3&per_page=250")},
+          {"past_end", get("?team_id=t-platform&page=4&per_page=250")},
+          {"defaults", get("?team_id=t-platform")},
+          {"empty_values", get("?team_id=t-platform&page=&per_page=")},
+          {"largest", get("?per_page=500")},
+          {"and", get("?team_id=t-platform&issuer_id=iss-digicert&per_page=1")},
+          {"status", get("?team_id=t-platform&status=revoked")},
+          {"escaped", get("?team_id=t%2Dplatform&issuer_id=iss%2dlocal&per_page=1")},
+          {"huge_page", get("?page=18446744073709551615")},
+          {"page_overflow", get("?page=18446744073709551616")},
+          {"page_zero", get("?page=0")},
+          {"page_negative", get("?page=-1")},
+          {"page_text", get("?page=two")},
+          {"per_page_zero", get("?per_page=0")},
+          {"per_page_over", get("?per_page=501")},
+          {"one", pacer::http::get(list + "/mc-bulk-00001").bearer(token)},
+          {"missing", pacer::http::get(list + "/mc-bulk-99999").bearer(token)},
+          {"missing_job",
+           pacer::http::get(target.url() + "/api/v1/jobs/job-9999999999").bearer(token)},
+          {"list_no_token", pacer::http::get(list)},
+          {"one_wrong_token", pacer::http::get(list + "/mc-bulk-00001").bearer("guess")},
+          {"job_no_token", pacer::http::get(target.url() + "/api/v1/jobs/job-0000000001")},
+          {"post_no_token", pacer::http::post(list, "{}")},
+          {"post_list", pacer::http::post(list, "{}").bearer(token)},
+          {"delete_one", pacer::http::del(list + "/mc-bulk-00001").bearer(token)},
+          {"post_job",
+           pacer::http::post(target.url() + "/api/v1/jobs/job-0000000001", "{}").bearer(token)},
+      },
+      target.cert_file());
+  const auto json_of = [&](const std::string& name) {
+    INFO(name << ": " << responses[name].body);
+    REQUIRE(responses[name].status == 200);
+    return ordered_json::parse(responses[name].body);
+  };
+
+  {
+    INFO("200: certctl's paged envelope; pages of one filter do not overlap and cover it");
+    std::vector<std::string> seen;
+    for (auto name : {"page1", "page2", "page3"}) {
+      const auto page = json_of(name);
+      CHECK(keys_of(page) == std::vector<std::string>{"data", "total", "page", "per_page"});
+      CHECK(page["total"] == 600);
+      CHECK(page["per_page"] == 250);
+      for (const auto& id : ids_of(page))
+        seen.push_back(id);
+    }
+    CHECK(json_of("page1")["page"] == 1);
+    CHECK(json_of("page3")["page"] == 3);
+    CHECK(json_of("page3")["data"].size() == 100);
+    // In id order across the pages, each certificate once: the pages are disjoint and complete.
+    CHECK(seen == platform_ids);
+
+    const auto past_end = json_of("past_end");
+    CHECK(past_end["total"] == 600);
+    CHECK(past_end["data"] == ordered_json::array());
+    CHECK(json_of("huge_page")["data"] == ordered_json::array());
+  }
+  {
+    INFO("200: per_page defaults to 50 and goes up to 500; an empty value is the default");
+    for (auto name : {"defaults", "empty_values"}) {
+      const auto page = json_of(name);
+      CHECK(page["page"] == 1);
+      CHECK(page["per_page"] == 50);
+      CHECK(ids_of(page) ==
+            std::vector<std::string>(platform_ids.begin(), platform_ids.begin() + 50));
+    }
+    const auto largest = json_of("largest");
+    CHECK(largest["total"] == 800);
+    CHECK(largest["per_page"] == 500);
+    CHECK(largest["data"].size() == 500);
+  }
+  {
+    INFO("200: filters combine with AND and are URL-decoded");
+    CHECK(json_of("and")["total"] == 100);
+    CHECK(ids_of(json_of("and")) == std::vector<std::string>{"mc-other-001"});
+    // Of the 500 seeded, mc-bulk-00400 is revoked.
+    CHECK(json_of("status")["total"] == 1);
+    CHECK(ids_of(json_of("status")) == std::vector<std::string>{"mc-bulk-00400"});
+    CHECK(json_of("escaped")["total"] == 500);
+  }
+  {
+    INFO("400: a page or per_page that is not a whole number in range");
+    for (auto name : {"page_zero", "page_negative", "page_text", "page_overflow", "per_page_zero",
+                      "per_page_over"}) {
+      INFO(name);
+      check_error_body(responses[name], 400, "Bad Request");
+    }
+    CHECK(nlohmann::json::parse(responses["page_text"].body)["message"] ==
+          "page must be a positive integer");
+    CHECK(nlohmann::json::parse(responses["per_page_over"].body)["message"] ==
+          "per_page must be an integer from 1 to 500");
+  }
+  {
+    INFO("200: one certificate, the same object as in the list");
+    const auto one = json_of("one");
+    CHECK(keys_of(one) == certificate_fields);
+    CHECK(one == json_of("page1")["data"][0]);
+    CHECK(one["id"] == "mc-bulk-00001");
+    CHECK(one["common_name"] == "bulk-00001.loadtest.internal");
+    CHECK(one["owner_id"] == "o-platform-01");
+    CHECK(one["team_id"] == "t-platform");
+    CHECK(one["issuer_id"] == "iss-local");
+    CHECK(one["profile_id"] == "prof-standard-tls");
+    CHECK(one["agent_id"] == "agent-01");
+    CHECK(one["status"] == "active");
+    CHECK_THAT(
+        one["expires_at"].get<std::string>(),
+        Catch::Matches("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z"));
+  }
+  {
+    INFO("404: an unknown certificate or job");
+    check_error_body(responses["missing"], 404, "Not Found");
+    CHECK(nlohmann::json::parse(responses["missing"].body)["message"] == "certificate not found");
+    check_error_body(responses["missing_job"], 404, "Not Found");
+    CHECK(nlohmann::json::parse(responses["missing_job"].body)["message"] == "job not found");
+  }
+  {
+    INFO("401 before anything else, then 405 with Allow: GET for another method");
+    for (auto name : {"list_no_token", "one_wrong_token", "job_no_token", "post_no_token"}) {
+      INFO(name);
+      check_error_body(responses[name], 401, "Unauthorized");
+    }
+    for (auto name : {"post_list", "delete_one", "post_job"}) {
+      INFO(name);
+      check_error_body(responses[name], 405, "Method Not Allowed");
+      CHECK(responses[name].allow == "GET");
+    }
+  }
+}
+
+TEST_CASE("a client polling a bulk-renew job sees it pending, then completed",
+          "[certctl][engine]") {
+  const scratch_dir scratch("poll");
+  const fs::path& dir = scratch.path;
+  auto cfg = small_target(dir);
+  // Two jobs of the issuer per 10 ms tick: the last of 499 stays pending for at least 2.4 s
+  // after the enqueue, far longer than the next request takes.
+  cfg.scheduler_concurrency = 2;
+  certctl_target::server target(cfg);
+  blocking_client client(target);
+
+  const auto before = client.get_json("/api/v1/certificates/mc-bulk-00500");
+  const auto renewed = client.request(beast::http::verb::post, bulk_renew_path,
+                                      R"({"team_id":"t-platform","issuer_id":"iss-local"})");
+  REQUIRE(renewed.status == 200);
+  const auto jobs = ordered_json::parse(renewed.body)["enqueued_jobs"];
+  REQUIRE(jobs.size() == 499);
+  const auto last = jobs.back();
+  REQUIRE(last["certificate_id"] == "mc-bulk-00500");
+  const std::string job_path = "/api/v1/jobs/" + last["job_id"].get<std::string>();
+
+  const auto pending = client.get_json(job_path);
+  CHECK(keys_of(pending) ==
+        std::vector<std::string>{"id", "type", "certificate_id", "status", "created_at"});
+  CHECK(pending["id"] == last["job_id"]);
+  CHECK(pending["type"] == "renewal");
+  CHECK(pending["certificate_id"] == "mc-bulk-00500");
+  REQUIRE(pending["status"] == "pending");
+  CHECK(client.get_json("/api/v1/certificates/mc-bulk-00500")["status"] == "renewal_in_progress");
+  // Every job the envelope reported is readable, the first one included.
+  CHECK(client.get_json("/api/v1/jobs/" + jobs[0]["job_id"].get<std::string>())["certificate_id"] ==
+        "mc-bulk-00001");
+
+  // Poll as a load-test client would, with a pause between requests and a deadline.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  ordered_json job = pending;
+  int polls = 0;
+  while (job["status"] == "pending" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    job = client.get_json(job_path);
+    ++polls;
+  }
+  INFO(polls << " polls; last: " << job.dump());
+  REQUIRE(job["status"] == "completed");
+  CHECK(keys_of(job) == std::vector<std::string>{"id", "type", "certificate_id", "status",
+                                                 "completed_at", "created_at"});
+  CHECK(job["created_at"] == pending["created_at"]);
+  CHECK(job["completed_at"].get<std::string>() >= job["created_at"].get<std::string>());
+  // Completed stays completed, and the certificate is active again, renewed for longer.
+  CHECK(client.get_json(job_path) == job);
+  const auto after = client.get_json("/api/v1/certificates/mc-bulk-00500");
+  CHECK(after["status"] == "active");
+  CHECK(after["expires_at"].get<std::string>() > before["expires_at"].get<std::string>());
 }
 
 namespace {

@@ -80,6 +80,21 @@ unsigned mask_of(const criteria& c) {
   return mask;
 }
 
+// The columns read_certificate() expects, in its order.
+constexpr const char* certificate_columns =
+    "id, common_name, profile_id, owner_id, agent_id, issuer_id, team_id, status, expires_at, "
+    "updated_at";
+
+certificate read_certificate(const sql::statement& s) {
+  return {std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)),
+          std::string(s.text(3)), std::string(s.text(4)), std::string(s.text(5)),
+          std::string(s.text(6)), std::string(s.text(7)), std::string(s.text(8)),
+          std::string(s.text(9))};
+}
+
+// The list filters in SQL parameter order, as for criteria_columns.
+constexpr const char* filter_columns[] = {"team_id", "issuer_id", "status"};
+
 }  // namespace
 
 bool criteria::empty() const noexcept {
@@ -126,6 +141,10 @@ store::store(const std::filesystem::path& path) : db_(path.string()) {
   missing_ids_ = prepare(
       "SELECT DISTINCT value FROM json_each(?1) "
       "WHERE value NOT IN (SELECT id FROM managed_certificates) ORDER BY value");
+  find_certificate_ = prepare(std::string("SELECT ") + certificate_columns +
+                              " FROM managed_certificates WHERE id = ?1");
+  find_job_ = prepare(
+      "SELECT id, type, certificate_id, status, created_at, completed_at FROM jobs WHERE id = ?1");
 }
 
 store::~store() = default;
@@ -291,6 +310,71 @@ std::uint64_t store::pending_jobs() {
   const auto n = static_cast<std::uint64_t>(count_pending_->integer(0));
   count_pending_->reset();
   return n;
+}
+
+sql::statement& store::listing_statement(unsigned mask, bool count) {
+  auto& slot = (count ? counting_ : listing_)[mask];
+  if (!slot) {
+    std::string text = count ? "SELECT COUNT(*)" : std::string("SELECT ") + certificate_columns;
+    text += " FROM managed_certificates WHERE 1";
+    for (unsigned i = 0; i < 3; ++i)
+      if (mask & (1u << i)) text += std::string(" AND ") + filter_columns[i] + " = ?";
+    if (!count) text += " ORDER BY id LIMIT ? OFFSET ?";
+    slot = std::make_unique<sql::statement>(db_, text);
+  }
+  return *slot;
+}
+
+certificate_page store::list_certificates(const certificate_filter& f, std::uint64_t offset,
+                                          std::uint32_t limit) {
+  const std::string* const fields[] = {&f.team_id, &f.issuer_id, &f.status};
+  unsigned mask = 0;
+  for (unsigned i = 0; i < 3; ++i)
+    if (!fields[i]->empty()) mask |= 1u << i;
+  const auto bind_filters = [&](sql::statement& s) {
+    int index = 1;
+    for (unsigned i = 0; i < 3; ++i)
+      if (mask & (1u << i)) s.bind(index++, *fields[i]);
+    return index;
+  };
+  // Both reads under one hold of the mutex, so no write of this server comes between the count
+  // and the page.
+  std::lock_guard lock(mu_);
+  certificate_page out;
+  auto& count = listing_statement(mask, true);
+  bind_filters(count);
+  count.step();
+  out.total = static_cast<std::uint64_t>(count.integer(0));
+  count.reset();
+  if (offset >= out.total) return out;  // past the end, so the offset also fits in an int64
+  auto& page = listing_statement(mask, false);
+  const int index = bind_filters(page);
+  page.bind(index, std::int64_t{limit}).bind(index + 1, static_cast<std::int64_t>(offset));
+  while (page.step())
+    out.certificates.push_back(read_certificate(page));
+  page.reset();
+  return out;
+}
+
+std::optional<certificate> store::find_certificate(std::string_view id) {
+  std::lock_guard lock(mu_);
+  std::optional<certificate> out;
+  find_certificate_->bind(1, id);
+  if (find_certificate_->step()) out = read_certificate(*find_certificate_);
+  find_certificate_->reset();
+  return out;
+}
+
+std::optional<job> store::find_job(std::string_view id) {
+  std::lock_guard lock(mu_);
+  std::optional<job> out;
+  find_job_->bind(1, id);
+  if (find_job_->step())
+    out = job{std::string(find_job_->text(0)), std::string(find_job_->text(1)),
+              std::string(find_job_->text(2)), std::string(find_job_->text(3)),
+              std::string(find_job_->text(4)), std::string(find_job_->text(5))};
+  find_job_->reset();
+  return out;
 }
 
 }  // namespace certctl_target

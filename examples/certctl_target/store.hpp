@@ -1,7 +1,7 @@
 // The certificate inventory and job queue, kept in one SQLite database file.
 //
 // One connection does all the work, serialised by a mutex: SQLite has a single writer anyway,
-// and every operation here writes. Each public call is one transaction.
+// and most operations here write. Each public call that writes is one transaction.
 #pragma once
 
 #include "certctl_target/sqlite.hpp"
@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace certctl_target {
@@ -46,6 +48,41 @@ struct bulk_renewal_result {
   std::uint64_t total_failed = 0;
   std::vector<enqueued_job> enqueued_jobs;
   std::vector<renewal_error> errors;
+};
+
+// A managed_certificates row as the API shows it. Timestamps are RFC 3339 in UTC.
+struct certificate {
+  std::string id;
+  std::string common_name;
+  std::string profile_id;
+  std::string owner_id;
+  std::string agent_id;
+  std::string issuer_id;
+  std::string team_id;
+  std::string status;
+  std::string expires_at;
+  std::string updated_at;
+};
+
+// The list filters; empty fields are not filters, the given ones combine with AND.
+struct certificate_filter {
+  std::string team_id;
+  std::string issuer_id;
+  std::string status;
+};
+
+struct certificate_page {
+  std::uint64_t total = 0;  // every match, not only this page's
+  std::vector<certificate> certificates;
+};
+
+struct job {
+  std::string id;
+  std::string type;
+  std::string certificate_id;
+  std::string status;  // pending or completed
+  std::string created_at;
+  std::string completed_at;  // empty while pending
 };
 
 // What the start-up seed put in an empty database.
@@ -83,8 +120,15 @@ class store {
 
   std::uint64_t pending_jobs();
 
+  // The matches of `f` ordered by id, `limit` of them from `offset` on, and their count.
+  certificate_page list_certificates(const certificate_filter& f, std::uint64_t offset,
+                                     std::uint32_t limit);
+  std::optional<certificate> find_certificate(std::string_view id);
+  std::optional<job> find_job(std::string_view id);
+
  private:
   sql::statement& matching_statement(unsigned mask);
+  sql::statement& listing_statement(unsigned mask, bool count);
 
   std::mutex mu_;
   sql::database db_;
@@ -94,6 +138,9 @@ class store {
   std::unique_ptr<sql::statement> mark_renewing_, restore_status_, insert_job_;
   std::unique_ptr<sql::statement> pending_issuers_, pending_of_issuer_, complete_job_, reactivate_,
       count_pending_, missing_ids_;
+  // The list's page and count statements per combination of its three filters.
+  std::array<std::unique_ptr<sql::statement>, 8> listing_, counting_;
+  std::unique_ptr<sql::statement> find_certificate_, find_job_;
 };
 
 }  // namespace certctl_target

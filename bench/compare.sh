@@ -27,6 +27,7 @@ OPEN_H2LOAD_CONNS=${OPEN_H2LOAD_CONNS:-50}     # open model: h2load -c; must div
 PACER_EXTRA_ARGS=${PACER_EXTRA_ARGS:-}   # word-split, appended to every pacer-http run
 TREND_STATS=${TREND_STATS:-avg,min,med,max,p(90),p(95),p(99)}
 SCENARIOS=${SCENARIOS:-closed-http closed-https open-http open-https}
+PACER_CLOSED_FLOW=${PACER_CLOSED_FLOW:-1}  # closed loop: also run pacer-http --as-flow (0 = no)
 PACER_OPEN_SLACK=${PACER_OPEN_SLACK-1ms}  # open model: also run pacer-http, 1 shard, --pacing-slack this ('' = no)
 PACER_OPEN_PRECONNECT=${PACER_OPEN_PRECONNECT:-1}  # open model: pacer-http --preconnect (h2load too connects first)
 ACCESS_LOG=${ACCESS_LOG:-0}              # 1: nginx logs each request's time; pacing read from it
@@ -318,6 +319,10 @@ run_case() { # rep scenario tool
         closed-*/pacer)
             cmd=("$PACER" "$url" --vus "$CONNS" --duration "$DURATION"
                 --threads "$PACER_CLOSED_THREADS") ;;
+        closed-*/pacer-flow)
+            # The same request sent from a one-request coroutine flow: what a flow costs.
+            cmd=("$PACER" "$url" --vus "$CONNS" --duration "$DURATION"
+                --threads "$PACER_CLOSED_THREADS" --as-flow) ;;
         open-*/h2load)
             # --h1: HTTP/1.1 over TLS too (no h2), like the other tools. h2load
             # does not verify the server certificate.
@@ -334,7 +339,7 @@ run_case() { # rep scenario tool
                 --threads 1 --pacing-slack "$PACER_OPEN_SLACK") ;;
         *) die "no command for $scen/$tool" ;;
     esac
-    if [ "$tool" = pacer ] || [ "$tool" = pacer-slack ]; then
+    if [ "$tool" != "${tool#pacer}" ]; then
         [ "$scen" != "${scen%-https}" ] && cmd+=(--insecure-skip-tls-verify)
         cmd+=(--summary-json "$dir/summary.json" --summary-trend-stats "$TREND_STATS")
         [ "$scen" != "${scen#open-}" ] && [ "$PACER_OPEN_PRECONNECT" = 1 ] && cmd+=(--preconnect)
@@ -382,6 +387,9 @@ for rep in $(seq 1 "$REPS"); do
         tools=("$peer" pacer)
         if [ "$scen" != "${scen#open-}" ] && [ -n "$PACER_OPEN_SLACK" ]; then
             tools+=(pacer-slack)
+        fi
+        if [ "$scen" != "${scen#closed-}" ] && [ "$PACER_CLOSED_FLOW" = 1 ]; then
+            tools+=(pacer-flow)
         fi
         # Rotate who goes first (with two tools: alternate) so that no tool
         # always gets the warmer (or more throttled) machine.

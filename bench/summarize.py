@@ -23,9 +23,10 @@ import sys
 
 SCENARIO_ORDER = ["closed-http", "closed-https", "open-http", "open-https"]
 SCENARIOS_OPEN = [s for s in SCENARIO_ORDER if s.startswith("open-")]
-TOOL_ORDER = ["wrk", "h2load", "pacer", "pacer-slack"]
+TOOL_ORDER = ["wrk", "h2load", "pacer", "pacer-flow", "pacer-slack"]
 # The pacer-slack name gets the slack of the run (meta pacer_open_slack) in main().
 TOOL_NAMES = {"wrk": "wrk", "h2load": "h2load", "pacer": "pacer-http",
+              "pacer-flow": "pacer-http --as-flow",
               "pacer-slack": "pacer-http (slack, 1 shard)"}
 
 
@@ -403,17 +404,25 @@ def render(meta, runs, run_dir):
     if closed:
         add("## Closed loop: pacer-http / wrk (medians)")
         add("")
+        # The flow columns only when a flow row ran (PACER_CLOSED_FLOW=1).
+        flow = any((s, "pacer-flow") in medians for s in closed)
         add("| scenario | wrk CPU µs/req | pacer-http CPU µs/req | CPU/req ratio pacer/wrk "
-            "| wrk req/s | pacer-http req/s | req/s ratio pacer/wrk |")
-        add("|---|---|---|---|---|---|---|")
+            "| wrk req/s | pacer-http req/s | req/s ratio pacer/wrk "
+            + ("| --as-flow CPU µs/req | CPU/req ratio flow/template " if flow else "") + "|")
+        add("|---|---|---|---|---|---|---|" + ("---|---|" if flow else ""))
         for s in closed:
             w = medians[(s, "wrk")]
             p = medians.get((s, "pacer"), {})
+            f = medians.get((s, "pacer-flow"), {})
             label = next(r["label"] for r in runs if r["scenario"] == s)
             add(f"| {label} | {fmt(w['cpu_us_per_req'])} | {fmt(p.get('cpu_us_per_req'))} "
                 f"| {fmt(ratio(p.get('cpu_us_per_req'), w['cpu_us_per_req']))} "
                 f"| {fmt(w['rate'], 0)} | {fmt(p.get('rate'), 0)} "
-                f"| {fmt(ratio(p.get('rate'), w['rate']))} |")
+                f"| {fmt(ratio(p.get('rate'), w['rate']))} "
+                + (f"| {fmt(f.get('cpu_us_per_req'))} "
+                   f"| {fmt(ratio(f.get('cpu_us_per_req'), p.get('cpu_us_per_req')))} "
+                   if flow else "")
+                + "|")
         add("")
 
     open_ = [s for s in SCENARIOS_OPEN if (s, "h2load") in medians]

@@ -3,7 +3,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config libboost1.81-dev libssl-dev
-          nlohmann-json3-dev catch2 libbenchmark-dev openssl libsqlite3-dev clang libclang-rt-14-dev)
+          nlohmann-json3-dev catch2 libbenchmark-dev openssl libsqlite3-dev clang libclang-rt-14-dev
+          libcsv-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

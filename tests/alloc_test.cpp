@@ -89,15 +89,25 @@ struct measured {
   std::uint64_t allocations;
 };
 
-measured run_for(const std::string& url, int seconds) {
+// The same request from a template, or from a flow (a coroutine iteration that checks the
+// response and records a group), whose request is built once.
+measured run_for(const std::string& url, int seconds, bool as_flow) {
   using namespace std::chrono_literals;
   pacer::test_plan plan;
-  plan.add(pacer::scenario("steady",
-                           pacer::constant_arrival_rate(1000, 1s)
-                               .duration(std::chrono::seconds(seconds))
-                               .pre_allocated_vus(20),
-                           pacer::http::get(url))
-               .check("status 200", pacer::status_is(200)));
+  auto exec = pacer::constant_arrival_rate(1000, 1s)
+                  .duration(std::chrono::seconds(seconds))
+                  .pre_allocated_vus(20);
+  if (as_flow) {
+    auto request = std::make_shared<const pacer::http::request>(pacer::http::get(url));
+    plan.add(pacer::scenario("steady", exec, [request](pacer::vu& vu) -> pacer::task<> {
+      auto g = vu.enter_group("steady");
+      auto res = co_await vu.http(*request);
+      vu.check(res, "status 200", pacer::status_is(200));
+    }));
+  } else {
+    plan.add(pacer::scenario("steady", exec, pacer::http::get(url))
+                 .check("status 200", pacer::status_is(200)));
+  }
   plan.options.threads = 2;
   const auto before = allocations.load();
   pacer::run_result r = pacer::run(plan);
@@ -105,19 +115,16 @@ measured run_for(const std::string& url, int seconds) {
   return {static_cast<std::uint64_t>(r.count("http_reqs")), after - before};
 }
 
-}  // namespace
-
-int main() {
-  loopback_server server;
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/";
-  run_for(url, 1);  // warm-up: first-time setup of the runtime and the server's threads
-  const measured short_run = run_for(url, 1);
-  const measured long_run = run_for(url, 3);
+bool steady(const std::string& url, bool as_flow) {
+  run_for(url, 1, as_flow);  // warm-up: first-time setup of the runtime and the server's threads
+  const measured short_run = run_for(url, 1, as_flow);
+  const measured long_run = run_for(url, 3, as_flow);
   const std::uint64_t extra_requests = long_run.requests - short_run.requests;
   const std::int64_t extra_allocations = static_cast<std::int64_t>(long_run.allocations) -
                                          static_cast<std::int64_t>(short_run.allocations);
-  std::printf("1 s: %llu requests, %llu allocations; 3 s: %llu requests, %llu allocations\n",
-              static_cast<unsigned long long>(short_run.requests),
+  const char* what = as_flow ? "flow" : "template";
+  std::printf("%s: 1 s: %llu requests, %llu allocations; 3 s: %llu requests, %llu allocations\n",
+              what, static_cast<unsigned long long>(short_run.requests),
               static_cast<unsigned long long>(short_run.allocations),
               static_cast<unsigned long long>(long_run.requests),
               static_cast<unsigned long long>(long_run.allocations));
@@ -128,8 +135,18 @@ int main() {
   // one allocation per two requests.
   const bool ok = short_run.requests == 1000 && long_run.requests == 3000 &&
                   extra_allocations * 2 < static_cast<std::int64_t>(extra_requests);
-  std::printf("%s: %lld extra allocations for %llu extra requests\n", ok ? "passed" : "FAILED",
-              static_cast<long long>(extra_allocations),
+  std::printf("%s %s: %lld extra allocations for %llu extra requests\n", what,
+              ok ? "passed" : "FAILED", static_cast<long long>(extra_allocations),
               static_cast<unsigned long long>(extra_requests));
-  return ok ? 0 : 1;
+  return ok;
+}
+
+}  // namespace
+
+int main() {
+  loopback_server server;
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/";
+  const bool templates = steady(url, false);
+  const bool flows = steady(url, true);
+  return templates && flows ? 0 : 1;
 }

@@ -208,7 +208,7 @@ TEST_CASE("pacer-http flags build the plan, and bad ones name the flag", "[unit]
   CHECK(car.pre_allocated_vus() == 50);
   CHECK(car.pacing_slack() == 1ms);
   CHECK(car.preconnects());
-  CHECK(sc.request.method() == "POST");
+  CHECK(sc.request->method() == "POST");
   CHECK(cfg.plan.options.tls.insecure_skip_verify);
   CHECK(cfg.plan.options.threads == 2);
   CHECK(cfg.summary_json == "out.json");

@@ -1,6 +1,6 @@
 // Schedule computation: the due time of the next iteration, computed for every iteration an
 // open-model executor starts.
-#include <pacer/exec/executors.hpp>
+#include <pacer/plan/executors.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -16,9 +16,9 @@
 #define PACER_BENCHMARK_HPP
 
 #include <pacer/core/error.hpp>
+#include <pacer/plan/scenario.hpp>
 #include <pacer/scenario/result.hpp>
 #include <pacer/scenario/run.hpp>
-#include <pacer/scenario/scenario.hpp>
 
 #include <benchmark/benchmark.h>
 

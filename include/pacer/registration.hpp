@@ -11,7 +11,9 @@
 // static library's object file that nothing references is dropped by the linker,
 // and its registrations with it.
 
-#include <pacer/scenario/scenario.hpp>
+#include <pacer/plan/scenario.hpp>
+
+#include <type_traits>
 
 #include <functional>
 #include <initializer_list>
@@ -34,6 +36,12 @@ class scenario_def {
     request_ = std::move(r);
     return *this;
   }
+  // An iteration written as code instead of one request (see pacer::vu).
+  template <class F>
+  requires std::is_invocable_r_v<task<>, F&, vu&> scenario_def& flow(F iteration) {
+    flow_ = std::move(iteration);
+    return *this;
+  }
   scenario_def& check(check_spec c) {
     checks_.push_back(std::move(c));
     return *this;
@@ -54,10 +62,11 @@ class scenario_def {
 
   // The scenario this definition describes, run by `how`.
   scenario build(const std::string& name, executor how) {
-    if (!request_)
-      throw config_error("scenario " + name, "no request",
-                         "s.request(pacer::http::get(url)) in the scenario function");
-    scenario sc(name, std::move(how), std::move(*request_));
+    if (request_.has_value() == static_cast<bool>(flow_))
+      throw config_error("scenario " + name, request_ ? "a request and a flow" : "no request",
+                         "s.request(pacer::http::get(url)) or s.flow(fn) in the scenario function");
+    scenario sc = request_ ? scenario(name, std::move(how), std::move(*request_))
+                           : scenario(name, std::move(how), std::move(flow_));
     for (auto& [k, v] : tags_)
       sc.tag(k, v);
     for (auto& c : checks_)
@@ -69,6 +78,7 @@ class scenario_def {
  private:
   test_plan& plan_;
   std::optional<http::request> request_;
+  flow_function flow_;
   std::vector<check_spec> checks_;
   std::vector<std::pair<std::string, std::string>> tags_;
   std::function<void(const http::response_view&, recorder&)> hook_;
@@ -100,6 +110,31 @@ class scenario_registration {
   scenario_registration* constant_vus(std::int64_t vus) {
     kind_ = kind::constant_vus;
     vus_ = vus;
+    return this;
+  }
+  scenario_registration* per_vu_iterations(std::int64_t vus, std::int64_t iterations) {
+    kind_ = kind::per_vu_iterations;
+    vus_ = vus;
+    iterations_ = iterations;
+    return this;
+  }
+  scenario_registration* shared_iterations(std::int64_t vus, std::int64_t iterations) {
+    kind_ = kind::shared_iterations;
+    vus_ = vus;
+    iterations_ = iterations;
+    return this;
+  }
+  scenario_registration* ramping_vus(std::int64_t start_vus = 1) {
+    kind_ = kind::ramping_vus;
+    vus_ = start_vus;
+    return this;
+  }
+  scenario_registration* max_duration(nanoseconds d) {
+    max_duration_ = d;
+    return this;
+  }
+  scenario_registration* graceful_ramp_down(nanoseconds d) {
+    graceful_ramp_down_ = d;
     return this;
   }
   scenario_registration* stage(nanoseconds duration, std::int64_t target) {
@@ -143,7 +178,15 @@ class scenario_registration {
   }
 
  private:
-  enum class kind { unset, constant_arrival_rate, ramping_arrival_rate, constant_vus };
+  enum class kind {
+    unset,
+    constant_arrival_rate,
+    ramping_arrival_rate,
+    constant_vus,
+    per_vu_iterations,
+    shared_iterations,
+    ramping_vus
+  };
 
   executor make_executor() const {
     auto refuse = [&](const char* option, const char* why) {
@@ -156,7 +199,7 @@ class scenario_registration {
     };
     switch (kind_) {
       case kind::constant_arrival_rate: {
-        if (!stages_.empty()) refuse("stage", "stages with ramping_arrival_rate only");
+        if (!stages_.empty()) refuse("stage", "stages with the ramping executors only");
         pacer::constant_arrival_rate e(rate_, time_unit_);
         e.duration(duration_.value_or(nanoseconds::zero()));
         e.pre_allocated_vus(pre_allocated_vus_.value_or(0));
@@ -172,19 +215,44 @@ class scenario_registration {
         return common(std::move(e));
       }
       case kind::constant_vus: {
-        if (!stages_.empty()) refuse("stage", "stages with ramping_arrival_rate only");
+        if (!stages_.empty()) refuse("stage", "stages with the ramping executors only");
         if (pre_allocated_vus_ || max_vus_)
           refuse("pre_allocated_vus/max_vus", "VU pools with the arrival-rate executors only");
         pacer::constant_vus e(vus_);
         e.duration(duration_.value_or(nanoseconds::zero()));
         return common(std::move(e));
       }
+      case kind::per_vu_iterations:
+      case kind::shared_iterations: {
+        if (!stages_.empty()) refuse("stage", "stages with the ramping executors only");
+        if (duration_) refuse("duration", "max_duration with the iteration-count executors");
+        if (pre_allocated_vus_ || max_vus_)
+          refuse("pre_allocated_vus/max_vus", "VU pools with the arrival-rate executors only");
+        auto build = [&](auto e) -> executor {
+          if (max_duration_) e.max_duration(*max_duration_);
+          return common(std::move(e));
+        };
+        return kind_ == kind::per_vu_iterations
+                   ? build(pacer::per_vu_iterations(vus_, iterations_))
+                   : build(pacer::shared_iterations(vus_, iterations_));
+      }
+      case kind::ramping_vus: {
+        if (duration_) refuse("duration", "stages, not a duration, with ramping_vus");
+        if (pre_allocated_vus_ || max_vus_)
+          refuse("pre_allocated_vus/max_vus", "VU pools with the arrival-rate executors only");
+        pacer::ramping_vus e(vus_);
+        e.stages(stages_);
+        if (graceful_ramp_down_) e.graceful_ramp_down(*graceful_ramp_down_);
+        return common(std::move(e));
+      }
       case kind::unset:
         break;
     }
-    throw config_error("scenario " + name_ + " executor", "none",
-                       "->constant_arrival_rate(rate), ->ramping_arrival_rate(start) with "
-                       "->stage(d, target), or ->constant_vus(n)");
+    throw config_error(
+        "scenario " + name_ + " executor", "none",
+        "->constant_arrival_rate(rate), ->ramping_arrival_rate(start) with "
+        "->stage(d, target), ->constant_vus(n), ->per_vu_iterations(vus, n), "
+        "->shared_iterations(vus, n) or ->ramping_vus(start) with ->stage(d, target)");
   }
 
   std::string name_;
@@ -194,7 +262,9 @@ class scenario_registration {
   nanoseconds time_unit_ = std::chrono::seconds(1);
   std::int64_t vus_ = 0;
   std::vector<pacer::stage> stages_;
-  std::optional<nanoseconds> duration_, start_time_, graceful_stop_;
+  std::int64_t iterations_ = 0;
+  std::optional<nanoseconds> duration_, start_time_, graceful_stop_, max_duration_,
+      graceful_ramp_down_;
   std::optional<std::int64_t> pre_allocated_vus_, max_vus_;
   std::vector<std::pair<std::string, std::string>> tags_;
 };

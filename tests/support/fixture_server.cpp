@@ -18,6 +18,8 @@
 //   /drop-after-first answers the first request of a connection; closes on any later one
 //   /redirect         ?status=N (default 302)&to=TARGET: Location TARGET (rest of the query, raw)
 //   /headers?n=K      200 with K extra "X-Fill-i" header lines of 100 characters each
+//   /cookies          200 with a Set-Cookie for each X-Set-Cookie request header; the body is
+//                     the request's Cookie header
 //
 // Everything runs as coroutines on one thread. Shutdown closes the listener and every live
 // socket and cancels every timer, so all pending operations finish promptly and the thread's
@@ -568,6 +570,16 @@ net::awaitable<after_reply> fixture_server::impl::respond(Stream& stream, net::s
   if (path == "/echo") {
     reply r(200, req.body(), keep_alive);
     r.content_type = std::string(req[http::field::content_type]);
+    co_return co_await send(stream, r, req);
+  }
+
+  if (path == "/cookies") {
+    // Each X-Set-Cookie request header comes back as a Set-Cookie; the body is the
+    // request's Cookie header.
+    reply r(200, std::string(req[http::field::cookie]), keep_alive);
+    for (const auto& field : req)
+      if (beast::iequals(field.name_string(), "X-Set-Cookie"))
+        r.extra_headers += "Set-Cookie: " + std::string(field.value()) + "\r\n";
     co_return co_await send(stream, r, req);
   }
 

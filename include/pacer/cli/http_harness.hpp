@@ -3,7 +3,23 @@
 
 // pacer-http: one request template from the command line, as an open or closed model.
 
-#include <pacer/pacer.hpp>
+#include <pacer/check/check.hpp>
+#include <pacer/core/duration.hpp>
+#include <pacer/core/env.hpp>
+#include <pacer/core/error.hpp>
+#include <pacer/http/request.hpp>
+#include <pacer/http/tls.hpp>
+#include <pacer/metrics/histogram.hpp>
+#include <pacer/metrics/registry.hpp>
+#include <pacer/plan/executors.hpp>
+#include <pacer/plan/scenario.hpp>
+#include <pacer/report/progress_display.hpp>
+#include <pacer/report/summary.hpp>
+#include <pacer/report/summary_json.hpp>
+#include <pacer/scenario/result.hpp>
+#include <pacer/scenario/run.hpp>
+#include <pacer/threshold/threshold.hpp>
+#include <pacer/version.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -53,6 +69,8 @@ both:
   --threads N                 shards, one thread each (default: hardware threads)
   --preconnect                open the VUs' connections (and TLS sessions) before the
                               test clock starts, so the first iterations do not pay them
+  --as-flow                   send the request from a one-request flow (a coroutine
+                              iteration) instead of a template: what a flow costs
 TLS:
   --insecure-skip-tls-verify  do not verify server certificates
   --cacert FILE               also trust the CA certificates in FILE (PEM)
@@ -109,6 +127,7 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
   std::vector<std::pair<std::string, std::string>> thresholds;
   bool insecure = false;
   bool preconnect = false;
+  bool as_flow = false;
   std::string cacert;
   http::response_limits limits;
   unsigned threads = 0;
@@ -215,6 +234,9 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     } else if (flag_is("--preconnect")) {
       if (has_inline) throw config_error(arg, value, "no value");
       preconnect = true;
+    } else if (flag_is("--as-flow")) {
+      if (has_inline) throw config_error(arg, value, "no value");
+      as_flow = true;
     } else if (flag_is("--insecure-skip-tls-verify")) {
       if (has_inline) throw config_error(arg, value, "no value");
       insecure = true;
@@ -297,7 +319,15 @@ inline http_harness_config parse_http_harness_args(const std::vector<std::string
     cv.preconnect(preconnect);
     exec = cv;
   }
-  cfg.plan.add(scenario("default", exec, std::move(req)));
+  if (as_flow) {
+    // The same request, built once and sent from a coroutine: the flow path's own cost.
+    auto shared = std::make_shared<const http::request>(std::move(req));
+    cfg.plan.add(scenario("default", exec, [shared](vu& v) -> task<> {
+                   co_await v.http(*shared);
+                 }).keep_body(false));
+  } else {
+    cfg.plan.add(scenario("default", exec, std::move(req)));
+  }
   for (auto& [key, expr] : thresholds)
     cfg.plan.threshold(key, {pacer::threshold(expr)});
   cfg.plan.options.threads = threads;

@@ -3,10 +3,23 @@
 
 // run_main: the command line, summary handler and exit code of a builder-style harness.
 
-#include <pacer/pacer.hpp>
+#include <pacer/check/check.hpp>
+#include <pacer/core/duration.hpp>
+#include <pacer/core/env.hpp>
+#include <pacer/core/error.hpp>
+#include <pacer/http/request.hpp>
+#include <pacer/http/tls.hpp>
+#include <pacer/metrics/histogram.hpp>
+#include <pacer/metrics/registry.hpp>
+#include <pacer/plan/executors.hpp>
+#include <pacer/plan/scenario.hpp>
 #include <pacer/report/progress_display.hpp>
 #include <pacer/report/summary.hpp>
 #include <pacer/scenario/adjust.hpp>
+#include <pacer/scenario/result.hpp>
+#include <pacer/scenario/run.hpp>
+#include <pacer/threshold/threshold.hpp>
+#include <pacer/version.hpp>
 
 #include <filesystem>
 #include <fstream>

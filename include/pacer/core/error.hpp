@@ -13,8 +13,11 @@ namespace pacer {
 enum class exit_code : int {
   ok = 0,
   thresholds_failed = 99,
+  setup_timeout = 100,
+  teardown_timeout = 101,
   invalid_config = 104,
   aborted_by_signal = 105,
+  script_exception = 107,  // setup() or teardown() threw
   other_error = 255,
 };
 

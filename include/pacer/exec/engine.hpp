@@ -4,21 +4,24 @@
 // The engine: shards (one thread and io_context each), VUs and the scenario runners that
 // start, time and record iterations.
 
-#include <pacer/exec/executors.hpp>
-#include <pacer/http/connection.hpp>
+#include <pacer/exec/sample_router.hpp>
+#include <pacer/http/client.hpp>
 #include <pacer/metrics/registry.hpp>
-#include <pacer/scenario/result.hpp>
-#include <pacer/scenario/scenario.hpp>
+#include <pacer/plan/executors.hpp>
+#include <pacer/plan/flow.hpp>
+#include <pacer/plan/outcome.hpp>
+#include <pacer/plan/scenario.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <any>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,30 +31,24 @@ namespace pacer::detail {
 
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
-using series_ids = std::vector<metrics::registry::series_id>;
 
-// Series of the built-in metrics, resolved once per tag set.
-struct http_series {
-  series_ids reqs, duration, blocked, connecting, tls_handshaking, sending, waiting, receiving,
-      failed;
-};
-struct iteration_series {
-  series_ids iterations, duration, dropped, data_sent, data_received, schedule_lag;
-};
+// What a runner does beside a scenario's iterations: setup() and teardown() run as a
+// scenario of one iteration whose samples carry their group and no scenario tag.
+enum class run_phase { scenario, setup, teardown };
 
-// Where a scenario's resolved addresses and TLS context live for the whole run.
-struct origin {
-  http::url url;
-  std::vector<asio::ip::tcp::endpoint> endpoints;
-  http::failure resolve_error;
-};
-
-// State of a scenario shared by its shards: the VU budget only, touched when a
-// VU is created, never per request.
+// State of a scenario shared by its shards: touched when a VU is created or (closed
+// model flows, shared-iterations) when an iteration starts, never per request.
 struct scenario_shared {
   std::atomic<std::int64_t> vus_created{0};
   std::atomic<bool> insufficient_warned{false};
   std::int64_t max_vus = 0;
+  std::atomic<std::uint64_t> iterations_started{0};  // shared-iterations, iterationInTest
+};
+
+// What every runner of a run shares: VU numbering (k6's __VU) and setup()'s data.
+struct run_shared {
+  std::atomic<std::uint64_t> next_vu_id{0};
+  const std::any* setup_data = nullptr;
 };
 
 class shard;
@@ -69,18 +66,21 @@ struct runner_progress {
   std::atomic<bool> stopped_early{false};
 };
 
-// A virtual user: one connection and the iteration it runs, nothing more.
-class vu final : public http::detail::connection::listener {
+// A virtual user: its HTTP client and the iteration it runs, a request template's or a
+// flow's. What a flow sees of it is pacer::vu.
+class virtual_user final : public pacer::vu, private http::detail::client::listener {
  public:
-  vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls, const origin& o,
-     http::response_limits limits);
-  void start(clock::time_point due);
+  virtual_user(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls,
+               http::detail::origin_cache& origins, http::response_limits limits,
+               std::uint64_t vu_id, std::int64_t index);
+
+  // Starts one iteration, due at `due` (the schedule's time, for the lag metric).
+  void start(clock::time_point due, std::uint64_t iteration_in_test);
   // Opens the VU's connection before the test clock starts; the runner hears of it once.
-  void warm_up(clock::time_point deadline) {
+  void warm_up(const http::url& where, clock::time_point deadline) {
     warming_ = true;
-    conn.warm_up(deadline);
+    client_.warm_up(where, deadline);
   }
-  void on_exchange_done() override;
   // Hard stop: the running iteration ends as interrupted (a pause just ends).
   void cancel();
   // Closed model: how long to wait before the next iteration, from how this one ended.
@@ -89,160 +89,173 @@ class vu final : public http::detail::connection::listener {
   void pause(nanoseconds delay);
   // The scenario is stopping: a pause ends now rather than when its timer fires.
   void end_pause() {
-    if (paused_) pause_timer_.cancel();
-  }
-  // Starts the next hop if the last response is a redirect to follow.
-  bool follow_redirect();
-
-  // The connection the current request runs on.
-  http::detail::connection& active() noexcept { return on_hop_conn_ ? *hop_conn_ : conn; }
-  std::uint64_t bytes_sent() const noexcept {
-    return conn.bytes_sent() + (hop_conn_ ? hop_conn_->bytes_sent() : 0);
-  }
-  std::uint64_t bytes_received() const noexcept {
-    return conn.bytes_received() + (hop_conn_ ? hop_conn_->bytes_received() : 0);
-  }
-  bool interrupted() noexcept { return cancelled_ || active().result().cancelled; }
-  // The URL of the current hop, or nullptr for the template's own request.
-  const http::url* hop_url() const noexcept { return hops_ > 0 ? &hop_url_ : nullptr; }
-  std::uint64_t connects() const noexcept {
-    return conn.connects() + (hop_conn_ ? hop_conn_->connects() : 0);
-  }
-  std::uint64_t resumed_sessions() const noexcept {
-    return conn.resumed_sessions() + (hop_conn_ ? hop_conn_->resumed_sessions() : 0);
-  }
-  void close_all() noexcept {
-    conn.close();
-    if (hop_conn_) hop_conn_->close();
+    if (waiting_ == wait::pause) timer_.cancel();
   }
 
-  http::detail::connection conn;
+  http::detail::client& client() noexcept { return client_; }
+  const http::detail::client& client() const noexcept { return client_; }
+  bool interrupted() const noexcept { return interrupted_ || client_.interrupted(); }
+  // The exception that ended the last flow iteration, if one did.
+  const std::exception_ptr& error() const noexcept { return error_; }
+  std::int64_t index() const noexcept { return index_; }
+
   clock::time_point iteration_start{};
   std::uint64_t sent_mark = 0, received_mark = 0;
   bool busy = false;
+  // Closed-model executors: iterations this VU may still start (per-vu-iterations), and
+  // whether ramping-vus has taken it out of the planned count (it ends after its iteration).
+  std::int64_t iterations_left = 0;
+  bool retiring = false;
+  clock::time_point retire_deadline = clock::time_point::max();
+
+  // pacer::vu
+  std::string_view scenario_name() const noexcept override;
+  void add(metric_handle m, double value) override;
+
+ protected:
+  void start_request(const http::request& r, std::coroutine_handle<> resume) override;
+  pacer::response last_response() const noexcept override;
+  void start_sleep(nanoseconds d, std::coroutine_handle<> resume) override;
+  void record_check(std::string_view name, bool ok) override;
+  void push_group(std::string_view name) override;
+  void pop_group(bool completed) noexcept override;
+  const std::any* shared_setup_data() const noexcept override;
 
  private:
-  void start_hop();
+  enum class wait { nothing, request, sleep, pause };
+
+  void on_response(const http::exchange_result& r, const http::url* hop) override;
+  bool may_follow() const noexcept override;
+  void on_request_done() override;
+
+  void start_flow();
+  void resume(std::coroutine_handle<> h);
+  void flow_returned();
+  void end_flow_interrupted();
+  void iteration_over();
 
   scenario_runner& owner_;
-  asio::ssl::context* tls_;
-  http::response_limits limits_;
-  // Redirect state: hops of the current iteration and another origin they led to.
-  int hops_ = 0;
-  bool on_hop_conn_ = false;
-  bool resolving_ = false;
-  bool cancelled_ = false;
-  bool paused_ = false;
+  http::detail::client client_;
+  asio::steady_timer timer_;  // think time and the closed model's backoff
+  std::int64_t index_;
+  wait waiting_ = wait::nothing;
   bool warming_ = false;
+  bool interrupted_ = false;
+  bool in_start_ = false;  // a flow that ends inside start() reports from the io_context
+  bool ended_in_start_ = false;
+  bool unwinding_ = false;  // frames of an interrupted flow are being destroyed
   nanoseconds backoff_{0};
-  clock::time_point deadline_{};  // one timeout covers a whole redirect chain
-  http::url hop_url_;
-  std::string hop_wire_;
-  origin hop_origin_;
-  std::unique_ptr<http::detail::connection> hop_conn_;
-  asio::ip::tcp::resolver resolver_;
-  asio::steady_timer pause_timer_;
+  task<> flow_;
+  std::coroutine_handle<> resume_{};
+  std::exception_ptr error_;
+  const http::request* current_ = nullptr;  // the request in flight
+  std::string wire_;                        // a flow request's bytes, storage reused
+  std::string group_;                       // the current group's path
+  struct open_group {
+    std::size_t parent_length;
+    clock::time_point started;
+  };
+  std::vector<open_group> open_groups_;
 };
 
 // One scenario's share of work on one shard.
 class scenario_runner {
  public:
-  scenario_runner(shard& sh, const scenario& sc, scenario_shared& shared, const origin& o,
-                  asio::ssl::context* tls, const metrics::registry& reg,
-                  http::response_limits limits, unsigned stripe, unsigned stripes,
-                  std::int64_t initial_vus);
+  scenario_runner(shard& sh, const scenario& sc, scenario_shared& shared, run_shared& run,
+                  const http::detail::resolved_origin* origin, asio::ssl::context* tls,
+                  const metrics::registry& reg, http::response_limits limits, unsigned stripe,
+                  unsigned stripes, std::int64_t initial_vus,
+                  run_phase phase = run_phase::scenario);
 
-  const http::request& request() const noexcept { return sc_.request; }
-  void set_custom_metrics(const std::vector<custom_metric>& defs) noexcept { custom_ = &defs; }
+  const http::request* template_request() const noexcept {
+    return sc_.request ? &*sc_.request : nullptr;
+  }
+  const flow_function& flow() const noexcept { return sc_.flow; }
+  void set_custom_metrics(const std::vector<custom_metric>& defs) noexcept {
+    router_.set_custom_metrics(defs);
+  }
   asio::io_context& io() noexcept;
-  bool keep_body() const noexcept { return sc_.keep_response_body; }
+  bool keep_body() const noexcept {
+    return sc_.is_flow() ? !sc_.discard_flow_bodies : sc_.keep_response_body;
+  }
+  bool hard_stopped() const noexcept { return hard_stopped_; }
+  sample_router& router() noexcept { return router_; }
+  const std::any* setup_data() const noexcept { return run_.setup_data; }
+  // The group path every iteration starts in: "" for scenarios, "::setup" / "::teardown".
+  const std::string& base_group() const noexcept { return router_.base_group(); }
+  const std::string& scenario_tag() const noexcept { return sc_.name; }
+  run_phase phase() const noexcept { return phase_; }
   // The generator's own honesty metric: how late an iteration started.
   void note_lag(clock::time_point actual, clock::time_point due) {
-    if (!arrival_) return;
-    auto lag = actual - due;
-    shard_store().add_trend(iter_series_.schedule_lag,
-                            static_cast<std::uint64_t>(lag.count() < 0 ? 0 : lag.count()));
+    if (arrival_) router_.schedule_lag(actual - due);
   }
   // preconnect: opens the initial VUs' connections; returns how many it started.
   std::size_t warm_up();
   void on_warmed() noexcept;
   void begin(clock::time_point test_start);
   void stop_now();  // external stop: no new iterations, graceful window from now
-  void on_iteration_done(vu& v);
-  void on_pause_done(vu& v);
+  void on_iteration_done(virtual_user& v);
+  void on_pause_done(virtual_user& v);
   bool finished() const noexcept { return state_ == state::done; }
   template <class F>
   void for_each_vu(F f) {
     for (auto& v : vus_)
       f(*v);
   }
-  scenario_outcome outcome() const;
-  // Passes and fails of each of the scenario's checks, in declaration order.
-  const std::vector<check_outcome>& check_counts() const noexcept { return check_counts_; }
-  std::uint64_t hook_errors() const noexcept { return hook_errors_; }
+  scenario_outcome outcome() const { return counts_; }
+  const sample_router& samples() const noexcept { return router_; }
   const std::string& name() const noexcept { return sc_.name; }
-  const std::string& first_hook_error() const noexcept { return first_hook_error_; }
   // Safe to read from any thread.
   const runner_progress& progress() const noexcept { return live_; }
 
  private:
   enum class state { waiting, running, stopping, done };
+  enum class model { arrival, looping, per_vu, shared, ramping };
 
   void arm_next_arrival();
   void on_arrival();
   void dispatch(clock::time_point due);
   void create_vu();
-  void release(vu& v);
-  void enter_stopping(clock::time_point hard_deadline);
+  bool may_loop(virtual_user& v);
+  void start_looping(virtual_user& v, clock::time_point now);
+  void release(virtual_user& v);
+  void apply_ramp(clock::time_point now);
+  void arm_ramp();
   void maybe_finish();
   void hard_stop();
-  metrics::store& shard_store() noexcept;
   void publish() noexcept;
-  void record_http(const http::exchange_result& r, const http::url* hop);
-  void run_checks(const http::response_view& response);
-  const http_series& route(int status, int code, std::string_view tls_version,
-                           std::string_view error, const http::url* hop);
+  void vu_busy_delta(std::int64_t d) noexcept;
 
   shard& shard_;
   const scenario& sc_;
   scenario_shared& shared_;
-  const origin& origin_;
+  run_shared& run_;
+  const http::detail::resolved_origin* origin_;
   asio::ssl::context* tls_;
-  const metrics::registry& reg_;
-  const std::vector<custom_metric>* custom_ = nullptr;
   http::response_limits limits_;
   unsigned stripe_, stripes_;
+  run_phase phase_;
+  model model_;
 
-  std::vector<std::unique_ptr<vu>> vus_;
-  std::vector<vu*> idle_;
+  std::vector<std::unique_ptr<virtual_user>> vus_;
+  std::vector<virtual_user*> idle_;
   std::int64_t in_flight_ = 0;
-  asio::steady_timer arrival_timer_, end_timer_, hard_timer_;
-  clock::time_point start_{};
+  asio::steady_timer arrival_timer_, end_timer_, hard_timer_, ramp_timer_;
+  clock::time_point start_{}, regular_end_{}, hard_end_{};
   nanoseconds slack_{0};
   std::uint64_t next_index_ = 0;
+  std::uint64_t claimed_ = 0;  // shared-iterations: the iteration a VU just took
   state state_ = state::waiting;
   bool hard_stopped_ = false;
   bool arrival_ = true;
+  // ramping-vus: the planned VU counts over time, and the next one to apply.
+  std::vector<ramping_vus::step> steps_;
+  std::size_t next_step_ = 0;
+  std::int64_t planned_ = 0;
+  nanoseconds graceful_ramp_down_{0};
 
-  metrics::tag_set base_tags_;
-  iteration_series iter_series_;
-  struct cached_route {
-    int status;
-    int code;
-    std::string_view tls_version;
-    std::string_view error;  // static message: compared by address
-    std::string url;         // redirect hops only
-    http_series series;
-  };
-  std::vector<cached_route> routes_;
-  std::string hop_key_;
-
+  sample_router router_;
   scenario_outcome counts_;
-  std::vector<series_ids> check_series_;
-  std::vector<series_ids> custom_series_;  // resolved on first use by the response hook
-  std::uint64_t hook_errors_ = 0;
-  std::string first_hook_error_;
-  std::vector<check_outcome> check_counts_;
   runner_progress live_;
 };
 
@@ -254,6 +267,7 @@ class shard {
   shard(const metrics::registry& reg, std::chrono::nanoseconds sweep_period)
       : ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
         store(reg.size()),
+        origins(ioc),
         sweep_timer_(ioc),
         sweep_period_(sweep_period) {
     error_counts.fill(0);
@@ -270,11 +284,12 @@ class shard {
     if (warming_ == 0) return;
     nanoseconds timeout{0};
     for (auto& r : runners_)
-      timeout = std::max(timeout, r->request().timeout());
+      if (r->template_request() != nullptr)
+        timeout = std::max(timeout, r->template_request()->timeout());
     sweep_timer_.expires_after(timeout);
     sweep_timer_.async_wait([this](boost::system::error_code ec) {
       if (ec || warming_ == 0) return;
-      for_each_vu([](vu& v) { v.conn.expire(); });
+      for_each_vu([](virtual_user& v) { v.client().expire(); });
     });
     ioc.run();
     ioc.restart();
@@ -302,9 +317,10 @@ class shard {
       if (!r->finished()) return;
     finished_ = true;
     sweep_timer_.cancel();
+    origins.cancel();
     // Kept-alive connections are closed so the io_context runs out of work.
     for (auto& r : runners_)
-      r->for_each_vu([](vu& v) { v.close_all(); });
+      r->for_each_vu([](virtual_user& v) { v.client().close_all(); });
   }
   void count_error(int code) noexcept {
     if (code >= 1000 && code < 2000) ++error_counts[static_cast<std::size_t>(code - 1000)];
@@ -328,6 +344,7 @@ class shard {
 
   asio::io_context ioc;
   metrics::store store;
+  http::detail::origin_cache origins;
   std::array<std::uint64_t, 1000> error_counts{};
   // Read by the coordinator for the vus / vus_max gauges; written only here.
   std::atomic<std::int64_t> active_vus{0};
@@ -341,9 +358,9 @@ class shard {
       // A handler already queued when cancel() ran still sees success: check the flag.
       if (ec || finished_) return;
       auto now = clock::now();
-      for_each_vu([now](vu& v) {
-        if (v.active().deadline() <= now) v.active().expire();
-        v.conn.release_idle_buffers(now, std::chrono::seconds(1));
+      for_each_vu([now](virtual_user& v) {
+        v.client().expire_if_due(now);
+        v.client().release_idle_buffers(now, std::chrono::seconds(1));
       });
       arm_sweep();
     });
@@ -356,77 +373,288 @@ class shard {
   bool finished_ = false;
 };
 
-// ---- vu ----
+// ---- virtual_user ----
 
-inline vu::vu(scenario_runner& owner, asio::io_context& ioc, asio::ssl::context* tls,
-              const origin& o, http::response_limits limits)
-    : conn(ioc, tls, &o.endpoints, o.resolve_error, o.url, limits, *this),
-      owner_(owner),
-      tls_(tls),
-      limits_(limits),
-      resolver_(ioc),
-      pause_timer_(ioc) {}
+inline virtual_user::virtual_user(scenario_runner& owner, asio::io_context& ioc,
+                                  asio::ssl::context* tls, http::detail::origin_cache& origins,
+                                  http::response_limits limits, std::uint64_t vu_id,
+                                  std::int64_t index)
+    : owner_(owner), client_(ioc, tls, origins, limits, *this), timer_(ioc), index_(index) {
+  id_ = vu_id;
+}
 
-inline void vu::on_exchange_done() {
+inline std::string_view virtual_user::scenario_name() const noexcept {
+  return owner_.phase() == run_phase::scenario ? std::string_view(owner_.scenario_tag())
+                                               : std::string_view();
+}
+
+inline void virtual_user::start(clock::time_point due, std::uint64_t iteration_in_test) {
+  busy = true;
+  interrupted_ = false;
+  error_ = nullptr;
+  iteration_start = clock::now();
+  iteration_in_test_ = iteration_in_test;
+  owner_.note_lag(iteration_start, due);
+  client_.clear_cookies();
+  if (const http::request* req = owner_.template_request()) {
+    current_ = req;
+    waiting_ = wait::request;
+    // Only a redirect hop comes after a template's response within its iteration.
+    client_.start(*req, req->wire(), owner_.keep_body(), req->max_redirects() > 0);
+    return;
+  }
+  start_flow();
+}
+
+inline void virtual_user::start_flow() {
+  group_ = owner_.base_group();
+  open_groups_.clear();
+  in_start_ = true;
+  ended_in_start_ = false;
+  try {
+    flow_ = owner_.flow()(*this);
+  } catch (...) {
+    // A flow function that throws before its first suspension (not a coroutine).
+    error_ = std::current_exception();
+  }
+  if (flow_.valid()) {
+    resume(task_access::handle(flow_));
+  } else {
+    flow_returned();
+  }
+  in_start_ = false;
+  if (ended_in_start_) {
+    // Never start the next iteration from inside this one's start: a flow that never
+    // suspends would recurse. The io_context runs the end instead.
+    asio::post(owner_.io(), [this] { iteration_over(); });
+  }
+}
+
+inline void virtual_user::resume(std::coroutine_handle<> h) {
+  h.resume();
+  if (task_access::done(flow_)) flow_returned();
+}
+
+inline void virtual_user::flow_returned() {
+  if (flow_.valid()) {
+    if (auto e = task_access::error(flow_)) error_ = e;
+    flow_ = task<>();
+  }
+  waiting_ = wait::nothing;
+  if (in_start_) {
+    ended_in_start_ = true;
+    return;
+  }
+  iteration_over();
+}
+
+inline void virtual_user::iteration_over() {
+  ++iteration_;
+  owner_.on_iteration_done(*this);
+}
+
+inline void virtual_user::end_flow_interrupted() {
+  interrupted_ = true;
+  waiting_ = wait::nothing;
+  // Destroying the frames runs the flow's destructors (its group scopes among them),
+  // which must record nothing.
+  unwinding_ = true;
+  flow_ = task<>();
+  unwinding_ = false;
+  ++iteration_;
+  owner_.on_iteration_done(*this);
+}
+
+inline void virtual_user::start_request(const http::request& r, std::coroutine_handle<> h) {
+  resume_ = h;
+  current_ = &r;
+  waiting_ = wait::request;
+  r.write_wire(wire_);
+  client_.start(r, wire_, owner_.keep_body(), true);
+}
+
+inline pacer::response virtual_user::last_response() const noexcept {
+  const auto& r = client_.result();
+  int code = r.error.code;
+  if (code == 0 && r.status >= 400) code = 1000 + r.status;
+  return pacer::response(r.status, code, r.error.message,
+                         request_timings{r.blocked, r.connecting, r.tls_handshaking, r.sending,
+                                         r.waiting, r.receiving},
+                         client_.response());
+}
+
+inline void virtual_user::start_sleep(nanoseconds d, std::coroutine_handle<> h) {
+  resume_ = h;
+  waiting_ = wait::sleep;
+  timer_.expires_after(d);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (waiting_ != wait::sleep) return;
+    if (ec || owner_.hard_stopped()) return end_flow_interrupted();
+    waiting_ = wait::nothing;
+    resume(resume_);
+  });
+}
+
+inline void virtual_user::record_check(std::string_view name, bool ok) {
+  owner_.router().check(group_, name, ok);
+}
+
+inline void virtual_user::push_group(std::string_view name) {
+  open_groups_.push_back({group_.size(), clock::now()});
+  group_ += "::";
+  group_ += name;
+  owner_.router().note_group(group_);
+}
+
+inline void virtual_user::pop_group(bool) noexcept {
+  if (open_groups_.empty()) return;
+  const auto g = open_groups_.back();
+  open_groups_.pop_back();
+  // k6 records a group's duration also when its function threw; not when the
+  // iteration was cancelled.
+  if (!unwinding_) owner_.router().group_duration(group_, clock::now() - g.started);
+  group_.resize(g.parent_length);
+}
+
+inline const std::any* virtual_user::shared_setup_data() const noexcept {
+  return owner_.setup_data();
+}
+
+inline void virtual_user::add(metric_handle m, double value) {
+  owner_.router().custom(m, value, group_);
+}
+
+inline void virtual_user::on_response(const http::exchange_result& r, const http::url* hop) {
+  owner_.router().http(r, hop, *current_, group_, current_ == owner_.template_request());
+}
+
+inline bool virtual_user::may_follow() const noexcept {
+  return !owner_.hard_stopped();
+}
+
+inline void virtual_user::on_request_done() {
   if (warming_) {
     warming_ = false;
     owner_.on_warmed();
     return;
   }
-  owner_.on_iteration_done(*this);
+  if (owner_.template_request() != nullptr) {
+    waiting_ = wait::nothing;
+    ++iteration_;
+    owner_.on_iteration_done(*this);
+    return;
+  }
+  if (client_.interrupted() || owner_.hard_stopped()) return end_flow_interrupted();
+  waiting_ = wait::nothing;
+  resume(resume_);
+}
+
+inline void virtual_user::cancel() {
+  switch (waiting_) {
+    case wait::pause:
+    case wait::sleep:
+      timer_.cancel();
+      break;
+    case wait::request:
+      client_.cancel();
+      break;
+    case wait::nothing:
+      break;
+  }
+}
+
+// k6 has no such backoff: there a constant-vus VU whose target refuses connections starts its
+// next iteration at once, and spins a core producing refusals. Here a VU whose iteration could
+// not connect (DNS or dial failure) waits 5 ms before the next one, doubling up to 1 s; any
+// iteration that connected ends the backoff. The failed iteration counts as usual.
+inline nanoseconds virtual_user::next_start_delay() {
+  using namespace std::chrono_literals;
+  namespace ec = http::error_code;
+  const int code = client_.result().error.code;
+  const bool no_connection = code == ec::dns || code == ec::dns_no_such_host ||
+                             (code >= ec::dial && code <= ec::dial_errno);
+  if (!no_connection)
+    backoff_ = nanoseconds::zero();
+  else
+    backoff_ = backoff_ == nanoseconds::zero() ? nanoseconds(5ms)
+                                               : std::min<nanoseconds>(backoff_ * 2, 1s);
+  return backoff_;
+}
+
+inline void virtual_user::pause(nanoseconds delay) {
+  waiting_ = wait::pause;
+  timer_.expires_after(delay);
+  timer_.async_wait([this](boost::system::error_code) {
+    waiting_ = wait::nothing;
+    owner_.on_pause_done(*this);
+  });
 }
 
 // ---- scenario_runner ----
 
 inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_shared& shared,
-                                        const origin& o, asio::ssl::context* tls,
-                                        const metrics::registry& reg, http::response_limits limits,
-                                        unsigned stripe, unsigned stripes, std::int64_t initial_vus)
+                                        run_shared& run,
+                                        const http::detail::resolved_origin* origin,
+                                        asio::ssl::context* tls, const metrics::registry& reg,
+                                        http::response_limits limits, unsigned stripe,
+                                        unsigned stripes, std::int64_t initial_vus, run_phase phase)
     : shard_(sh),
       sc_(sc),
       shared_(shared),
-      origin_(o),
+      run_(run),
+      origin_(origin),
       tls_(tls),
-      reg_(reg),
       limits_(limits),
       stripe_(stripe),
       stripes_(stripes),
+      phase_(phase),
       arrival_timer_(sh.ioc),
       end_timer_(sh.ioc),
       hard_timer_(sh.ioc),
+      ramp_timer_(sh.ioc),
       next_index_(stripe),
-      arrival_(is_arrival_rate(sc.exec)) {
+      arrival_(is_arrival_rate(sc.exec)),
+      router_(sh.store, sh.error_counts, reg, sc,
+              phase == run_phase::scenario ? std::string() : "::" + sc.name,
+              phase == run_phase::scenario) {
   counts_.name = sc.name;
   std::visit(
       [this](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
         counts_.description = e.description();
-        if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, constant_vus>)
+        if constexpr (is_arrival_executor<E>) {
           slack_ = e.pacing_slack();
+          model_ = model::arrival;
+        } else if constexpr (std::is_same_v<E, constant_vus>) {
+          model_ = model::looping;
+        } else if constexpr (std::is_same_v<E, per_vu_iterations>) {
+          model_ = model::per_vu;
+        } else if constexpr (std::is_same_v<E, shared_iterations>) {
+          model_ = model::shared;
+        } else {
+          model_ = model::ramping;
+          steps_ = e.steps();
+          graceful_ramp_down_ = e.graceful_ramp_down();
+        }
       },
       sc.exec);
-  base_tags_ = sc.tags;
-  base_tags_.set("scenario", sc.name);
-  base_tags_.set("group", "");
-  using namespace metrics::builtin;
-  iter_series_.iterations = reg.resolve(iterations, base_tags_);
-  iter_series_.duration = reg.resolve(iteration_duration, base_tags_);
-  iter_series_.dropped = reg.resolve(dropped_iterations, base_tags_);
-  iter_series_.data_sent = reg.resolve(data_sent, base_tags_);
-  iter_series_.data_received = reg.resolve(data_received, base_tags_);
-  iter_series_.schedule_lag = reg.resolve(iteration_schedule_lag, base_tags_);
-  for (const auto& c : sc.checks) {
-    metrics::tag_set t = base_tags_;
-    t.set("check", c.name);
-    check_series_.push_back(reg.resolve(metrics::builtin::checks, t));
-    check_counts_.push_back({c.name, 0, 0});
-  }
+  if (origin_ != nullptr) sh.origins.preset(*origin_);
   // k6's init phase: these VUs exist before the test clock starts.
   for (std::int64_t i = 0; i < initial_vus; ++i)
     create_vu();
 }
 
 inline void scenario_runner::create_vu() {
-  vus_.push_back(std::make_unique<vu>(*this, shard_.ioc, tls_, origin_, limits_));
+  // Closed-model VUs are numbered across the scenario's shards, stripe by stripe, so that
+  // ramping-vus takes the highest numbers out first, as k6 does.
+  const auto index = static_cast<std::int64_t>(stripe_) +
+                     static_cast<std::int64_t>(vus_.size()) * static_cast<std::int64_t>(stripes_);
+  // k6's __VU: 1, 2, ... in the scenarios; 0 in setup() and teardown().
+  const auto id = phase_ == run_phase::scenario
+                      ? run_.next_vu_id.fetch_add(1, std::memory_order_relaxed) + 1
+                      : 0;
+  vus_.push_back(
+      std::make_unique<virtual_user>(*this, shard_.ioc, tls_, shard_.origins, limits_, id, index));
   idle_.push_back(vus_.back().get());
   ++counts_.vus_initialized;
   shard_.vus_max.store(shard_.vus_max.load(std::memory_order_relaxed) + 1,
@@ -437,10 +665,11 @@ inline void scenario_runner::create_vu() {
 inline std::size_t scenario_runner::warm_up() {
   bool wanted = false;
   std::visit([&](const auto& e) { wanted = e.preconnects(); }, sc_.exec);
-  if (!wanted) return 0;
-  const auto deadline = clock::now() + sc_.request.timeout();
-  for (vu* v : idle_)
-    v->warm_up(deadline);
+  const http::request* req = template_request();
+  if (!wanted || req == nullptr) return 0;
+  const auto deadline = clock::now() + req->timeout();
+  for (virtual_user* v : idle_)
+    v->warm_up(req->target(), deadline);
   return idle_.size();
 }
 
@@ -458,6 +687,13 @@ inline void scenario_runner::publish() noexcept {
   live_.state.store(static_cast<int>(state_), relaxed);
 }
 
+inline void scenario_runner::vu_busy_delta(std::int64_t d) noexcept {
+  in_flight_ += d;
+  shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) + d,
+                          std::memory_order_relaxed);
+  live_.busy_vus.store(in_flight_, std::memory_order_relaxed);
+}
+
 inline void scenario_runner::begin(clock::time_point test_start) {
   nanoseconds start_time{0}, regular{0}, graceful{0};
   std::visit(
@@ -468,25 +704,39 @@ inline void scenario_runner::begin(clock::time_point test_start) {
       },
       sc_.exec);
   start_ = test_start + start_time;
-  const auto regular_end = start_ + regular;
-  const auto hard_end = regular_end + graceful;
-  hard_timer_.expires_at(hard_end);
+  regular_end_ = start_ + regular;
+  hard_end_ = regular_end_ + graceful;
+  hard_timer_.expires_at(hard_end_);
   hard_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     hard_stop();  // past the graceful window: whatever still runs is interrupted
   });
-  end_timer_.expires_at(regular_end);
+  end_timer_.expires_at(regular_end_);
   end_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     // Iterations due before the end whose timer has not fired yet still start.
     if (arrival_ && state_ == state::running && !hard_stopped_) on_arrival();
+    // ramping-vus: the steps due at the end still apply (VUs leaving at the end of a ramp to
+    // 0 keep their gracefulRampDown).
+    if (model_ == model::ramping && state_ == state::running) apply_ramp(clock::now());
     if (state_ == state::running || state_ == state::waiting) {
       state_ = state::stopping;
       arrival_timer_.cancel();
       for (auto& v : vus_)
         v->end_pause();
+      // per-vu-iterations: what the VUs that are not running could not start is dropped
+      // (k6: one dropped_iterations sample per VU with what it had left).
+      if (model_ == model::per_vu)
+        for (auto& v : vus_)
+          if (!v->busy && v->iterations_left > 0) {
+            counts_.scheduled += static_cast<std::uint64_t>(v->iterations_left);
+            counts_.dropped += static_cast<std::uint64_t>(v->iterations_left);
+            router_.dropped(static_cast<double>(v->iterations_left));
+            v->iterations_left = 0;
+          }
       publish();
       maybe_finish();
+      if (model_ == model::ramping) arm_ramp();
     }
   });
   arrival_timer_.expires_at(start_);
@@ -494,23 +744,63 @@ inline void scenario_runner::begin(clock::time_point test_start) {
     if (ec || state_ != state::waiting) return;
     state_ = state::running;
     publish();
-    if (arrival_) {
-      on_arrival();
-    } else {
-      // Closed model: every VU starts at once and loops.
-      auto now = clock::now();
-      std::vector<vu*> all(idle_.begin(), idle_.end());
-      idle_.clear();
-      for (vu* v : all) {
-        ++counts_.scheduled;
-        ++in_flight_;
-        shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) + 1,
-                                std::memory_order_relaxed);
-        v->start(now);
-      }
-      publish();
+    if (arrival_) return on_arrival();
+    auto now = clock::now();
+    if (model_ == model::ramping) {
+      apply_ramp(now);
+      return;
     }
+    // Closed model: every VU starts at once and loops.
+    std::int64_t each = 0;
+    if (const auto* e = std::get_if<per_vu_iterations>(&sc_.exec)) each = e->iterations();
+    std::vector<virtual_user*> all(idle_.begin(), idle_.end());
+    idle_.clear();
+    for (virtual_user* v : all) {
+      v->iterations_left = each;
+      vu_busy_delta(1);
+      if (!may_loop(*v)) {
+        release(*v);
+        continue;
+      }
+      start_looping(*v, now);
+    }
+    publish();
+    maybe_finish();
   });
+}
+
+// Closed model: whether the VU starts another iteration now.
+inline bool scenario_runner::may_loop(virtual_user& v) {
+  if (state_ != state::running || hard_stopped_) return false;
+  switch (model_) {
+    case model::per_vu:
+      return v.iterations_left > 0;
+    case model::shared: {
+      const auto total = std::get<shared_iterations>(sc_.exec).total_iterations();
+      // k6 counts an attempt before checking it against the total.
+      claimed_ = shared_.iterations_started.fetch_add(1, std::memory_order_relaxed);
+      return claimed_ < total;
+    }
+    case model::ramping:
+      return !v.retiring;
+    default:
+      return true;
+  }
+}
+
+inline void scenario_runner::start_looping(virtual_user& v, clock::time_point now) {
+  ++counts_.scheduled;
+  std::uint64_t in_test = 0;
+  if (model_ == model::per_vu) {
+    --v.iterations_left;
+    const auto each = std::get<per_vu_iterations>(sc_.exec).iterations();
+    in_test = static_cast<std::uint64_t>(v.index() * each + (each - v.iterations_left - 1));
+  } else if (model_ == model::shared) {
+    in_test = claimed_;
+  } else if (sc_.is_flow()) {
+    in_test = shared_.iterations_started.fetch_add(1, std::memory_order_relaxed);
+  }
+  v.start(now, in_test);
 }
 
 // An abort (signal, or later abort-on-fail) interrupts in-flight iterations at once,
@@ -525,11 +815,63 @@ inline void scenario_runner::hard_stop() {
   hard_stopped_ = true;
   arrival_timer_.cancel();
   end_timer_.cancel();
+  ramp_timer_.cancel();
   state_ = state::stopping;
   for (auto& v : vus_)
     if (v->busy) v->cancel();
   publish();
   maybe_finish();
+}
+
+// ramping-vus: applies every step due by `now` (VUs join or are taken out, highest numbers
+// first), interrupts the taken-out VUs whose gracefulRampDown has passed, and sleeps until
+// the next of either.
+inline void scenario_runner::apply_ramp(clock::time_point now) {
+  if (state_ == state::done || hard_stopped_) return;
+  while (state_ == state::running && next_step_ < steps_.size() &&
+         start_ + steps_[next_step_].at <= now) {
+    const auto& st = steps_[next_step_++];
+    const auto at = start_ + st.at;
+    const std::int64_t before = planned_;
+    planned_ = st.vus;
+    for (auto& v : vus_) {
+      const bool planned = v->index() < planned_;
+      if (planned && v->retiring) {
+        v->retiring = false;  // back in the planned count before its hard stop: goes on
+        v->retire_deadline = clock::time_point::max();
+      } else if (!planned && v->index() < before && v->busy) {
+        v->retiring = true;
+        v->retire_deadline = std::min(at + graceful_ramp_down_, hard_end_);
+      }
+    }
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      virtual_user* v = *it;
+      if (v->index() < planned_) {
+        it = idle_.erase(it);
+        vu_busy_delta(1);
+        start_looping(*v, now);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& v : vus_)
+    if (v->busy && v->retiring && v->retire_deadline <= now) v->cancel();
+  publish();
+  arm_ramp();
+}
+
+inline void scenario_runner::arm_ramp() {
+  auto next = clock::time_point::max();
+  if (state_ == state::running && next_step_ < steps_.size()) next = start_ + steps_[next_step_].at;
+  for (auto& v : vus_)
+    if (v->busy && v->retiring) next = std::min(next, v->retire_deadline);
+  if (next == clock::time_point::max()) return;
+  ramp_timer_.expires_at(next);
+  ramp_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    apply_ramp(clock::now());
+  });
 }
 
 inline void scenario_runner::on_arrival() {
@@ -540,8 +882,7 @@ inline void scenario_runner::on_arrival() {
     std::optional<nanoseconds> due;
     std::visit(
         [&](const auto& e) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, constant_vus>)
-            due = e.due(next_index_);
+          if constexpr (is_arrival_executor<std::decay_t<decltype(e)>>) due = e.due(next_index_);
         },
         sc_.exec);
     if (!due) {
@@ -559,304 +900,103 @@ inline void scenario_runner::on_arrival() {
       });
       return;
     }
+    const auto index = next_index_;
     next_index_ += stripes_;
-    dispatch(at);
-  }
-}
-
-inline void scenario_runner::dispatch(clock::time_point due) {
-  ++counts_.scheduled;
-  if (idle_.empty()) {
-    ++counts_.dropped;
-    shard_.store.add_counter(iter_series_.dropped, 1);
-    // k6: a drop asks for one more VU, for later iterations, within max_vus.
-    if (shared_.vus_created.fetch_add(1, std::memory_order_relaxed) < shared_.max_vus) {
-      create_vu();
-    } else {
-      shared_.vus_created.fetch_sub(1, std::memory_order_relaxed);
-      shared_.insufficient_warned.store(true, std::memory_order_relaxed);
-      publish();
+    ++counts_.scheduled;
+    if (idle_.empty()) {
+      ++counts_.dropped;
+      router_.dropped(1);
+      // k6: a drop asks for one more VU, for later iterations, within max_vus.
+      if (shared_.vus_created.fetch_add(1, std::memory_order_relaxed) < shared_.max_vus) {
+        create_vu();
+      } else {
+        shared_.vus_created.fetch_sub(1, std::memory_order_relaxed);
+        shared_.insufficient_warned.store(true, std::memory_order_relaxed);
+        publish();
+      }
+      continue;
     }
-    return;
-  }
-  vu* v = idle_.back();
-  idle_.pop_back();
-  ++in_flight_;
-  shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) + 1,
-                          std::memory_order_relaxed);
-  live_.busy_vus.store(in_flight_, std::memory_order_relaxed);
-  v->start(due);
-}
-
-inline void vu::start(clock::time_point due) {
-  busy = true;
-  hops_ = 0;
-  on_hop_conn_ = false;
-  cancelled_ = false;
-  iteration_start = clock::now();
-  deadline_ = iteration_start + owner_.request().timeout();
-  owner_.note_lag(iteration_start, due);
-  conn.start(owner_.request(), owner_.keep_body());
-}
-
-inline void vu::cancel() {
-  if (paused_) {
-    pause_timer_.cancel();
-  } else if (resolving_) {
-    cancelled_ = true;
-    resolver_.cancel();
-  } else {
-    active().cancel();
+    virtual_user* v = idle_.back();
+    idle_.pop_back();
+    vu_busy_delta(1);
+    v->start(at, index);
   }
 }
 
-// k6 has no such backoff: there a constant-vus VU whose target refuses connections starts its
-// next iteration at once, and spins a core producing refusals. Here a VU whose iteration could
-// not connect (DNS or dial failure) waits 5 ms before the next one, doubling up to 1 s; any
-// iteration that connected ends the backoff. The failed iteration counts as usual.
-inline nanoseconds vu::next_start_delay() {
-  using namespace std::chrono_literals;
-  namespace ec = http::error_code;
-  const int code = active().result().error.code;
-  const bool no_connection = code == ec::dns || code == ec::dns_no_such_host ||
-                             (code >= ec::dial && code <= ec::dial_errno);
-  if (!no_connection)
-    backoff_ = nanoseconds::zero();
-  else
-    backoff_ = backoff_ == nanoseconds::zero() ? nanoseconds(5ms)
-                                               : std::min<nanoseconds>(backoff_ * 2, 1s);
-  return backoff_;
-}
-
-inline void vu::pause(nanoseconds delay) {
-  paused_ = true;
-  pause_timer_.expires_after(delay);
-  pause_timer_.async_wait([this](boost::system::error_code) {
-    paused_ = false;
-    owner_.on_pause_done(*this);
-  });
-}
-
-inline bool vu::follow_redirect() {
-  const auto& req = owner_.request();
-  const auto& r = active().result();
-  if (hops_ >= req.max_redirects() || r.error.code != 0) return false;
-  if (r.status != 301 && r.status != 302 && r.status != 303 && r.status != 307 && r.status != 308)
-    return false;
-  std::string_view location;
-  if (!active().response().header("Location", location)) return false;
-  const http::url& from = hops_ > 0 ? hop_url_ : req.target();
-  http::url to;
-  try {
-    to = http::resolve_reference(from, location);
-  } catch (const config_error&) {
-    return false;  // a Location that is no URL ends the chain with the 3xx response
-  }
-  req.redirect_wire(to, r.status, hop_wire_);
-  hop_url_ = std::move(to);
-  ++hops_;
-  start_hop();
-  return true;
-}
-
-inline void vu::start_hop() {
-  const auto& req = owner_.request();
-  bool head = req.method() == "HEAD" && hop_wire_.rfind("HEAD ", 0) == 0;
-  auto same = [&](const http::url& o) {
-    return o.tls == hop_url_.tls && o.host == hop_url_.host && o.port == hop_url_.port;
-  };
-  if (same(conn.origin())) {
-    on_hop_conn_ = false;
-    conn.start_until(hop_wire_, head, deadline_, owner_.keep_body());
-    return;
-  }
-  on_hop_conn_ = true;
-  if (hop_conn_ && same(hop_conn_->origin()) && hop_origin_.resolve_error.code == 0) {
-    hop_conn_->start_until(hop_wire_, head, deadline_, owner_.keep_body());
-    return;
-  }
-  // Another origin: resolve it without blocking the shard, then connect.
-  if (!hop_conn_)
-    hop_conn_ = std::make_unique<http::detail::connection>(
-        owner_.io(), tls_, &hop_origin_.endpoints, http::failure{}, hop_url_, limits_, *this);
-  resolving_ = true;
-  resolver_.async_resolve(
-      hop_url_.host, std::to_string(hop_url_.port),
-      [this, head](boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
-        resolving_ = false;
-        if (cancelled_) return owner_.on_iteration_done(*this);
-        hop_origin_.url = hop_url_;
-        hop_origin_.endpoints.clear();
-        hop_origin_.resolve_error = {};
-        if (ec)
-          hop_origin_.resolve_error = {http::error_code::dns_no_such_host, "lookup: no such host"};
-        for (const auto& e : results)
-          hop_origin_.endpoints.push_back(e.endpoint());
-        hop_conn_->retarget(hop_url_, &hop_origin_.endpoints, hop_origin_.resolve_error);
-        hop_conn_->start_until(hop_wire_, head, deadline_, owner_.keep_body());
-      });
-}
-
-inline void scenario_runner::on_iteration_done(vu& v) {
+inline void scenario_runner::on_iteration_done(virtual_user& v) {
   const bool interrupted = v.interrupted();
   if (!interrupted) {
-    record_http(v.active().result(), v.hop_url());
-    if (!hard_stopped_ && v.follow_redirect()) return;  // the iteration goes on
-    run_checks(v.active().response());
-    if (sc_.response_hook) {
-      recorder rec(shard_.store, reg_, base_tags_, *custom_, custom_series_);
-      // As in k6, an exception in user code is reported and the iteration still counts.
-      try {
-        sc_.response_hook(v.active().response(), rec);
-      } catch (const std::exception& e) {
-        if (hook_errors_++ == 0) first_hook_error_ = e.what();
-      } catch (...) {
-        if (hook_errors_++ == 0) first_hook_error_ = "unknown exception";
-      }
-    }
+    if (const http::request* req = template_request())
+      router_.template_response(v.client().response(), *req);
+    if (v.error()) router_.iteration_error(v.error());
   }
-  const auto now = clock::now();
-  auto& store = shard_.store;
   // k6 emits the bytes moved at the end of every iteration, complete or not.
-  std::uint64_t sent = v.bytes_sent(), received = v.bytes_received();
-  store.add_counter(iter_series_.data_sent, static_cast<double>(sent - v.sent_mark));
-  store.add_counter(iter_series_.data_received, static_cast<double>(received - v.received_mark));
+  const auto now = clock::now();
+  const std::uint64_t sent = v.client().bytes_sent(), received = v.client().bytes_received();
+  router_.iteration_end(sent - v.sent_mark, received - v.received_mark, now - v.iteration_start,
+                        interrupted);
   v.sent_mark = sent;
   v.received_mark = received;
   if (interrupted) {
     ++counts_.interrupted;
   } else {
     ++counts_.completed;
-    store.add_counter(iter_series_.iterations, 1);
-    store.add_trend(iter_series_.duration,
-                    static_cast<std::uint64_t>((now - v.iteration_start).count()));
   }
-  if (!arrival_ && state_ == state::running && !interrupted) {
+  if (!arrival_ && !interrupted && may_loop(v)) {
     live_.completed.store(counts_.completed, std::memory_order_relaxed);
     if (auto delay = v.next_start_delay(); delay > nanoseconds::zero()) {
       v.pause(delay);  // still busy: the scenario does not finish under a pausing VU
       return;
     }
-    ++counts_.scheduled;
-    v.start(now);
+    start_looping(v, now);
     return;
+  }
+  if (model_ == model::per_vu && v.iterations_left > 0) {
+    // Stopped before its iterations were done (maxDuration): k6 drops the rest.
+    counts_.scheduled += static_cast<std::uint64_t>(v.iterations_left);
+    counts_.dropped += static_cast<std::uint64_t>(v.iterations_left);
+    router_.dropped(static_cast<double>(v.iterations_left));
+    v.iterations_left = 0;
   }
   release(v);
 }
 
 // Closed model: the next iteration after a backoff, unless the scenario is stopping.
-inline void scenario_runner::on_pause_done(vu& v) {
-  if (state_ == state::running && !hard_stopped_) {
-    ++counts_.scheduled;
-    v.start(clock::now());
+inline void scenario_runner::on_pause_done(virtual_user& v) {
+  if (may_loop(v)) {
+    start_looping(v, clock::now());
     return;
   }
   release(v);
 }
 
 // The VU has no iteration any more: it goes back to the idle list.
-inline void scenario_runner::release(vu& v) {
+inline void scenario_runner::release(virtual_user& v) {
   v.busy = false;
-  --in_flight_;
-  shard_.active_vus.store(shard_.active_vus.load(std::memory_order_relaxed) - 1,
-                          std::memory_order_relaxed);
+  v.retiring = false;
+  v.retire_deadline = clock::time_point::max();
+  vu_busy_delta(-1);
   idle_.push_back(&v);
   publish();
   maybe_finish();
 }
 
-inline void scenario_runner::run_checks(const http::response_view& response) {
-  for (std::size_t i = 0; i < sc_.checks.size(); ++i) {
-    bool ok = sc_.checks[i].test(response);
-    shard_.store.add_rate(check_series_[i], ok);
-    ++(ok ? check_counts_[i].passes : check_counts_[i].fails);
-  }
-}
-
-inline void scenario_runner::record_http(const http::exchange_result& r, const http::url* hop) {
-  int code = r.error.code;
-  if (code == 0 && r.status >= 400) code = 1000 + r.status;
-  if (code != 0) shard_.count_error(code);
-  const http_series& s = route(r.status, code, r.tls_version, r.error.message, hop);
-  auto& store = shard_.store;
-  auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count()); };
-  store.add_counter(s.reqs, 1);
-  store.add_trend(s.duration, ns(r.duration()));
-  store.add_trend(s.blocked, ns(r.blocked));
-  store.add_trend(s.connecting, ns(r.connecting));
-  store.add_trend(s.tls_handshaking, ns(r.tls_handshaking));
-  store.add_trend(s.sending, ns(r.sending));
-  store.add_trend(s.waiting, ns(r.waiting));
-  store.add_trend(s.receiving, ns(r.receiving));
-  store.add_rate(s.failed, r.error.code != 0 || !sc_.request.expected(r.status));
-}
-
-// Tags that depend on the response are few (status, error code, TLS version), so
-// each combination is resolved once and cached: recording never builds strings.
-inline const http_series& scenario_runner::route(int status, int code, std::string_view tls_version,
-                                                 std::string_view error, const http::url* hop) {
-  std::string_view hop_key;
-  if (hop != nullptr) {
-    hop_key_.clear();
-    hop_key_ += hop->scheme();
-    hop_key_ += "://";
-    hop_key_ += hop->host_header;
-    hop_key_ += hop->target;
-    hop_key = hop_key_;
-  }
-  for (auto& c : routes_)
-    if (c.status == status && c.code == code && c.tls_version == tls_version &&
-        c.error.data() == error.data() && c.url == hop_key)
-      return c.series;
-  metrics::tag_set t = base_tags_;
-  t.merge(sc_.request.tags());
-  // A redirect hop is tagged with its own URL unless the user named the request.
-  if (hop != nullptr && sc_.request.user_tags().find("name") == nullptr) {
-    t.set("url", hop_key);
-    t.set("name", hop_key);
-  }
-  t.set("status", std::to_string(status));
-  // Status 0 means no response: never expected (k6).
-  bool expected = status != 0 && sc_.request.expected(status);
-  t.set("expected_response", expected ? "true" : "false");
-  if (status != 0) t.set("proto", "HTTP/1.1");
-  if (!tls_version.empty()) t.set("tls_version", tls_version);
-  if (code != 0) t.set("error_code", std::to_string(code));
-  if (!error.empty()) t.set("error", error);
-  using namespace metrics::builtin;
-  http_series s;
-  s.reqs = reg_.resolve(http_reqs, t);
-  s.duration = reg_.resolve(http_req_duration, t);
-  s.blocked = reg_.resolve(http_req_blocked, t);
-  s.connecting = reg_.resolve(http_req_connecting, t);
-  s.tls_handshaking = reg_.resolve(http_req_tls_handshaking, t);
-  s.sending = reg_.resolve(http_req_sending, t);
-  s.waiting = reg_.resolve(http_req_waiting, t);
-  s.receiving = reg_.resolve(http_req_receiving, t);
-  s.failed = reg_.resolve(http_req_failed, t);
-  // Redirects to ever-new URLs must not grow the cache without bound.
-  if (hop != nullptr && routes_.size() >= 256)
-    std::erase_if(routes_, [](const cached_route& c) { return !c.url.empty(); });
-  routes_.push_back({status, code, tls_version, error, std::string(hop_key), std::move(s)});
-  return routes_.back().series;
-}
-
 inline void scenario_runner::maybe_finish() {
+  if (state_ == state::running && !arrival_ && in_flight_ == 0 &&
+      (model_ == model::per_vu || model_ == model::shared)) {
+    // Every VU has run its share: the scenario ends before its maxDuration.
+    state_ = state::stopping;
+  }
   if (state_ != state::stopping || in_flight_ > 0) return;
   state_ = state::done;
   publish();
   arrival_timer_.cancel();
   end_timer_.cancel();
   hard_timer_.cancel();
+  ramp_timer_.cancel();
   shard_.runner_finished();
 }
 
-inline scenario_outcome scenario_runner::outcome() const {
-  return counts_;
-}
-inline metrics::store& scenario_runner::shard_store() noexcept {
-  return shard_.store;
-}
 inline asio::io_context& scenario_runner::io() noexcept {
   return shard_.ioc;
 }

@@ -85,21 +85,23 @@ class connection {
 
   // Sends `req` and reads its response; `on_exchange_done` follows exactly once.
   void start(const request& req, bool keep_body) {
-    start(req.wire(), req.method() == "HEAD", req.timeout(), keep_body);
+    start_until(req.wire(), req.method() == "HEAD", clock::now() + req.timeout(), keep_body,
+                replayable(req.method()));
   }
-  // The same with prepared bytes (redirect hops build theirs per response).
-  void start(const std::string& wire, bool head, std::chrono::nanoseconds timeout, bool keep_body) {
-    start_until(wire, head, clock::now() + timeout, keep_body);
-  }
-  // With an absolute deadline (a redirect chain shares one).
-  void start_until(const std::string& wire, bool head, clock::time_point deadline, bool keep_body) {
+  // With prepared bytes and an absolute deadline (a redirect chain shares one). A request
+  // the server may have processed is resent on a new connection only when `idempotent`.
+  void start_until(const std::string& wire, bool head, clock::time_point deadline, bool keep_body,
+                   bool idempotent) {
     wire_ = &wire;
-    idempotent_ = wire.rfind("GET ", 0) == 0 || wire.rfind("HEAD ", 0) == 0 ||
-                  wire.rfind("OPTIONS ", 0) == 0 || wire.rfind("TRACE ", 0) == 0;
+    idempotent_ = idempotent;
     head_ = head;
     keep_body_ = keep_body;
     reset(deadline);
     begin_exchange();
+  }
+  // Go's rule for resending a request after the connection closed under it.
+  static bool replayable(std::string_view method) noexcept {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE";
   }
 
   // Opens the connection (TCP, then TLS where the origin asks for it) without sending

@@ -135,6 +135,10 @@ class request {
     return wire_;
   }
 
+  // The serialised request written into `out` (reusing its storage): what a VU sends for
+  // a request built per call, without touching this object.
+  void write_wire(std::string& out) const { serialize(method_, url_, true, false, out); }
+
   // A printable description with credentials withheld.
   std::string describe() const {
     std::string d = method_ + " " + url_.to_string();

@@ -116,6 +116,7 @@ inline constexpr std::string_view http_req_waiting = "http_req_waiting";
 inline constexpr std::string_view http_req_receiving = "http_req_receiving";
 inline constexpr std::string_view http_req_failed = "http_req_failed";
 inline constexpr std::string_view checks = "checks";
+inline constexpr std::string_view group_duration = "group_duration";
 // Our extension: actual iteration start minus its scheduled start.
 inline constexpr std::string_view iteration_schedule_lag = "iteration_schedule_lag";
 }  // namespace builtin

@@ -1,5 +1,5 @@
-#ifndef PACER_EXEC_EXECUTORS_HPP
-#define PACER_EXEC_EXECUTORS_HPP
+#ifndef PACER_PLAN_EXECUTORS_HPP
+#define PACER_PLAN_EXECUTORS_HPP
 
 // k6's executors as values: when each iteration of a scenario starts, and with how many VUs.
 
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -308,10 +309,198 @@ class constant_vus : public executor_base<constant_vus> {
   nanoseconds duration_{0};
 };
 
-using executor = std::variant<constant_arrival_rate, ramping_arrival_rate, constant_vus>;
+inline constexpr std::chrono::minutes default_max_duration{10};
+
+// The VU count and maxDuration of the iteration-count executors.
+template <class Derived>
+class iterations_base : public executor_base<Derived> {
+ public:
+  iterations_base(std::int64_t vus, std::int64_t iterations) : vus_(vus), iterations_(iterations) {}
+  Derived& max_duration(nanoseconds d) {
+    max_duration_ = d;
+    return static_cast<Derived&>(*this);
+  }
+  // The command line's --duration sets maxDuration here.
+  Derived& duration(nanoseconds d) { return max_duration(d); }
+  std::int64_t vus() const noexcept { return vus_; }
+  std::int64_t iterations() const noexcept { return iterations_; }
+  nanoseconds max_duration() const noexcept { return max_duration_; }
+  nanoseconds duration() const noexcept { return max_duration_; }
+  nanoseconds regular_duration() const noexcept { return max_duration_; }
+  std::int64_t max_vus() const noexcept { return vus_; }
+  std::int64_t pre_allocated_vus() const noexcept { return vus_; }
+
+ protected:
+  void validate_counts() const {
+    this->validate_base();
+    if (vus_ <= 0) throw config_error("vus", std::to_string(vus_), "an integer > 0");
+    if (iterations_ <= 0)
+      throw config_error("iterations", std::to_string(iterations_), "an integer > 0");
+    if (max_duration_ < std::chrono::seconds(1))
+      throw config_error("maxDuration", format_go_duration(max_duration_), "a duration >= 1s");
+  }
+  std::string options_text() const {
+    return "(maxDuration: " + format_go_duration(max_duration_) + this->common_description() + ")";
+  }
+
+ private:
+  std::int64_t vus_;
+  std::int64_t iterations_;
+  nanoseconds max_duration_ = default_max_duration;
+};
+
+// Closed model, k6's per-vu-iterations: each of `vus` VUs runs `iterations` iterations.
+class per_vu_iterations : public iterations_base<per_vu_iterations> {
+ public:
+  explicit per_vu_iterations(std::int64_t vus = 1, std::int64_t iterations = 1)
+      : iterations_base(vus, iterations) {}
+  std::uint64_t total_iterations() const noexcept {
+    return static_cast<std::uint64_t>(vus()) * static_cast<std::uint64_t>(iterations());
+  }
+  void validate() const { validate_counts(); }
+  std::string description() const {
+    return std::to_string(iterations()) + " iterations for each of " + std::to_string(vus()) +
+           " VUs " + options_text();
+  }
+};
+
+// Closed model, k6's shared-iterations: `vus` VUs share `iterations` iterations, each
+// taking the next as soon as it is free.
+class shared_iterations : public iterations_base<shared_iterations> {
+ public:
+  explicit shared_iterations(std::int64_t vus = 1, std::int64_t iterations = 1)
+      : iterations_base(vus, iterations) {}
+  std::uint64_t total_iterations() const noexcept {
+    return static_cast<std::uint64_t>(iterations());
+  }
+  void validate() const {
+    validate_counts();
+    if (iterations() < vus())
+      throw config_error("iterations", std::to_string(iterations()),
+                         "an integer >= vus (" + std::to_string(vus()) + "), as k6 requires");
+  }
+  std::string description() const {
+    return std::to_string(iterations()) + " iterations shared among " + std::to_string(vus()) +
+           " VUs " + options_text();
+  }
+};
+
+// Closed model, k6's ramping-vus: the number of looping VUs follows the stages from
+// start_vus; VUs taken away finish their iteration within gracefulRampDown.
+class ramping_vus : public executor_base<ramping_vus> {
+ public:
+  explicit ramping_vus(std::int64_t start_vus = 1) : start_vus_(start_vus) {}
+  ramping_vus& stages(std::vector<stage> s) {
+    stages_ = std::move(s);
+    return *this;
+  }
+  ramping_vus& add_stage(nanoseconds d, std::int64_t target) {
+    stages_.push_back({d, target});
+    return *this;
+  }
+  ramping_vus& graceful_ramp_down(nanoseconds d) {
+    graceful_ramp_down_ = d;
+    return *this;
+  }
+  std::int64_t start_vus() const noexcept { return start_vus_; }
+  const std::vector<stage>& stages() const noexcept { return stages_; }
+  nanoseconds graceful_ramp_down() const noexcept { return graceful_ramp_down_; }
+  nanoseconds regular_duration() const noexcept {
+    nanoseconds total{0};
+    for (auto& s : stages_)
+      total += s.duration;
+    return total;
+  }
+  std::int64_t max_vus() const noexcept {
+    std::int64_t m = start_vus_;
+    for (auto& s : stages_)
+      m = s.target > m ? s.target : m;
+    return m;
+  }
+  std::int64_t pre_allocated_vus() const noexcept { return max_vus(); }
+
+  // One change of the planned VU count: from `at` on, `vus` VUs run.
+  struct step {
+    nanoseconds at;
+    std::int64_t vus;
+  };
+  // k6's schedule: during a stage from a to b VUs over d ending at T, VU number u
+  // (a < u <= b) starts at T - d*(b-u)/(b-a); when ramping down, the count becomes
+  // u-1 at T - d*(u-1-b)/(a-b), so each VU leaves at the end of its slice.
+  std::vector<step> steps() const {
+    std::vector<step> out{{nanoseconds::zero(), start_vus_}};
+    auto add = [&](nanoseconds at, std::int64_t vus) {
+      if (out.back().vus != vus) out.push_back({at, vus});
+    };
+    std::int64_t from = start_vus_;
+    nanoseconds end{0};
+    for (const auto& st : stages_) {
+      end += st.duration;
+      const std::int64_t to = st.target;
+      const std::int64_t diff = to - from;
+      if (diff == 0) continue;
+      if (st.duration == nanoseconds::zero()) {
+        add(end, to);
+      } else if (diff > 0) {
+        for (std::int64_t u = from + 1; u <= to; ++u)
+          add(end - nanoseconds(st.duration.count() * (to - u) / diff), u);
+      } else {
+        for (std::int64_t u = from; u > to; --u)
+          add(end - nanoseconds(st.duration.count() * (u - 1 - to) / -diff), u - 1);
+      }
+      from = to;
+    }
+    return out;
+  }
+
+  void validate() const {
+    validate_base();
+    if (start_vus_ < 0)
+      throw config_error("startVUs", std::to_string(start_vus_), "an integer >= 0");
+    if (stages_.empty())
+      throw config_error("stages", "[]", "at least one stage {duration, target}");
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      if (stages_[i].duration < nanoseconds::zero())
+        throw config_error("stages[" + std::to_string(i) + "].duration",
+                           format_go_duration(stages_[i].duration), "a duration >= 0");
+      if (stages_[i].target < 0)
+        throw config_error("stages[" + std::to_string(i) + "].target",
+                           std::to_string(stages_[i].target), "an integer >= 0");
+    }
+    if (graceful_ramp_down_ < nanoseconds::zero())
+      throw config_error("gracefulRampDown", format_go_duration(graceful_ramp_down_),
+                         "a duration >= 0");
+    if (max_vus() == 0)
+      throw config_error("stages", "(every target 0)", "a stage or startVUs with a target > 0");
+  }
+  std::string description() const {
+    return "Up to " + std::to_string(max_vus()) + " looping VUs for " +
+           format_go_duration(regular_duration()) + " over " + std::to_string(stages_.size()) +
+           " stages (gracefulRampDown: " + format_go_duration(graceful_ramp_down_) +
+           common_description() + ")";
+  }
+
+ private:
+  std::int64_t start_vus_;
+  std::vector<stage> stages_;
+  nanoseconds graceful_ramp_down_ = default_graceful_stop;
+};
+
+using executor = std::variant<constant_arrival_rate, ramping_arrival_rate, constant_vus,
+                              per_vu_iterations, shared_iterations, ramping_vus>;
+
+// The open-model executors: iterations start on a schedule, whether VUs are free or not.
+template <class E>
+inline constexpr bool is_arrival_executor =
+    std::is_same_v<E, constant_arrival_rate> || std::is_same_v<E, ramping_arrival_rate>;
+// The executors whose length is set by stages.
+template <class E>
+inline constexpr bool has_stages =
+    std::is_same_v<E, ramping_arrival_rate> || std::is_same_v<E, ramping_vus>;
 
 inline bool is_arrival_rate(const executor& e) {
-  return !std::holds_alternative<constant_vus>(e);
+  return std::holds_alternative<constant_arrival_rate>(e) ||
+         std::holds_alternative<ramping_arrival_rate>(e);
 }
 
 }  // namespace pacer

@@ -1,5 +1,5 @@
-#ifndef PACER_SCENARIO_PROGRESS_HPP
-#define PACER_SCENARIO_PROGRESS_HPP
+#ifndef PACER_PLAN_PROGRESS_HPP
+#define PACER_PLAN_PROGRESS_HPP
 
 // What a run reports while it goes: the figures behind k6's live progress display.
 
@@ -21,7 +21,14 @@ enum class scenario_status {
   interrupted,  // stopped early: signal, abortOnFail ("✗")
 };
 
-enum class executor_kind { constant_arrival_rate, ramping_arrival_rate, constant_vus };
+enum class executor_kind {
+  constant_arrival_rate,
+  ramping_arrival_rate,
+  constant_vus,
+  per_vu_iterations,
+  shared_iterations,
+  ramping_vus
+};
 
 // One scenario at one moment.
 struct scenario_progress {
@@ -43,10 +50,20 @@ struct scenario_progress {
   // schedule (for a stable column width), in iterations per second.
   double rate = 0;
   double max_rate = 0;
+  // Iteration-count executors: the iterations of the whole scenario, and per VU.
+  std::uint64_t total_iterations = 0;
+  std::int64_t iterations_per_vu = 0;
 
-  // Fraction done, as k6 computes it: elapsed over the regular duration.
+  // Fraction done, as k6 computes it: iterations done over all of them for the
+  // iteration-count executors, elapsed over the regular duration for the others.
   double progress() const noexcept {
     if (status == scenario_status::finished) return 1;
+    if (total_iterations > 0) {
+      const bool past = kind == executor_kind::per_vu_iterations && elapsed >= duration;
+      const double p =
+          static_cast<double>(completed + interrupted) / static_cast<double>(total_iterations);
+      return past ? 1 : (p > 1 ? 1 : p);
+    }
     if (duration.count() <= 0) return 0;
     double p = static_cast<double>(elapsed.count()) / static_cast<double>(duration.count());
     return p < 0 ? 0 : (p > 1 ? 1 : p);

@@ -1,35 +1,53 @@
-#ifndef PACER_SCENARIO_SCENARIO_HPP
-#define PACER_SCENARIO_SCENARIO_HPP
+#ifndef PACER_PLAN_SCENARIO_HPP
+#define PACER_PLAN_SCENARIO_HPP
 
 // Scenarios and test plans: what runs (executor, request, checks, tags) and how (options).
 
 #include <pacer/check/check.hpp>
 #include <pacer/core/error.hpp>
-#include <pacer/exec/executors.hpp>
 #include <pacer/http/limits.hpp>
 #include <pacer/http/request.hpp>
 #include <pacer/http/tls.hpp>
 #include <pacer/metrics/custom.hpp>
 #include <pacer/metrics/metric.hpp>
-#include <pacer/scenario/progress.hpp>
+#include <pacer/plan/executors.hpp>
+#include <pacer/plan/flow.hpp>
+#include <pacer/plan/progress.hpp>
 #include <pacer/threshold/threshold.hpp>
 
+#include <any>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace pacer {
 
 // A named workload: an executor deciding when iterations start, and what one
-// iteration does (here: one request from a template).
+// iteration does: one request from a template (checks and hooks apply to its every
+// response), or a flow, a coroutine written as code (k6's exec function).
 struct scenario {
   scenario(std::string scenario_name, executor how, http::request what)
       : name(std::move(scenario_name)), exec(std::move(how)), request(std::move(what)) {}
+  template <class F>
+  requires std::is_invocable_r_v<task<>, F&, vu&> scenario(std::string scenario_name, executor how,
+                                                           F iteration)
+      : name(std::move(scenario_name)), exec(std::move(how)), flow(std::move(iteration)) {}
 
+  // Tags on every sample of the scenario. `scenario` is set by pacer to the
+  // scenario's name; giving it another value is refused at plan build.
   scenario& tag(std::string_view key, std::string_view value) {
+    if (key == "scenario" && value != name)
+      throw config_error(
+          "tag scenario", std::string(value),
+          "no scenario tag: pacer tags each sample with the scenario's name (" + name + ")");
+    if (key == "group")
+      throw config_error("tag group", std::string(value),
+                         "no group tag: it is the current group's path (vu.group)");
     tags.set(key, value);
     return *this;
   }
-  // k6's check(res, {...}): evaluated on every response of this scenario.
+  // k6's check(res, {...}): evaluated on every response of this scenario's template.
   scenario& check(check_spec c) {
     for (const auto& existing : checks)
       if (existing.name == c.name)
@@ -52,18 +70,24 @@ struct scenario {
   }
 
   // Keep response bodies (needed by body checks); off, they are only counted.
+  // Flows keep them (k6's default); off, res.body() is empty.
   scenario& keep_body(bool keep = true) {
     keep_response_body = keep;
+    discard_flow_bodies = !keep;
     return *this;
   }
 
+  bool is_flow() const noexcept { return static_cast<bool>(flow); }
+
   std::string name;
   executor exec;
-  http::request request;
+  std::optional<http::request> request;  // a template scenario's request
+  flow_function flow;                    // a flow scenario's iteration
   metrics::tag_set tags;
   std::vector<check_spec> checks;
   std::function<void(const http::response_view&, recorder&)> response_hook;
   bool keep_response_body = false;
+  bool discard_flow_bodies = false;
 };
 
 inline scenario make_scenario(std::string name, executor how, http::request what) {
@@ -141,6 +165,40 @@ struct test_plan {
   }
 
  public:
+  // k6's setup(): runs once before the scenarios on a VU of its own (its requests tagged
+  // group "::setup"); what it returns every VU reads with vu.setup_data<T>(). An exception
+  // ends the run before any scenario starts (k6's exit code 107), summary still written.
+  template <class F>
+  requires std::is_invocable_v<F&, vu&> test_plan& setup(F fn) {
+    using result = std::invoke_result_t<F&, vu&>;
+    setup_function = [fn = std::move(fn)](vu& v) -> task<std::any> {
+      if constexpr (std::is_same_v<result, task<>>) {
+        co_await fn(v);
+        co_return std::any{};
+      } else {
+        co_return std::any(co_await fn(v));
+      }
+    };
+    return *this;
+  }
+  // k6's teardown(): runs once after the scenarios (group "::teardown"), also after a
+  // stop by signal or threshold, with the same setup data.
+  template <class F>
+  requires std::is_invocable_r_v<task<>, F&, vu&> test_plan& teardown(F fn) {
+    teardown_function = std::move(fn);
+    return *this;
+  }
+  std::function<task<std::any>(vu&)> setup_function;
+  flow_function teardown_function;
+
+  // k6's `stages` shorthand (options.stages without scenarios): a ramping-vus scenario
+  // named "default" starting from 1 VU (k6's default `vus`), running `iteration` (a
+  // request template or a flow).
+  template <class Iteration>
+  test_plan& stages(std::vector<stage> s, Iteration iteration) {
+    return add(scenario("default", ramping_vus(1).stages(std::move(s)), std::move(iteration)));
+  }
+
   test_plan& add(scenario s) {
     scenarios.push_back(std::move(s));
     return *this;

@@ -8,8 +8,8 @@
 
 #include <pacer/config.hpp>
 #include <pacer/core/duration.hpp>
-#include <pacer/scenario/progress.hpp>
-#include <pacer/scenario/scenario.hpp>
+#include <pacer/plan/progress.hpp>
+#include <pacer/plan/scenario.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -4,7 +4,7 @@
 // Whole-plan changes a command line asks for: another duration, a scaled-down
 // smoke run, a dry run of one iteration per scenario, a subset of scenarios.
 
-#include <pacer/scenario/scenario.hpp>
+#include <pacer/plan/scenario.hpp>
 
 #include <cmath>
 #include <regex>
@@ -21,7 +21,7 @@ inline void override_duration(test_plan& plan, nanoseconds d) {
     std::visit(
         [&](auto& e) {
           using E = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<E, ramping_arrival_rate>) {
+          if constexpr (has_stages<E>) {
             auto total = e.regular_duration();
             std::vector<stage> scaled = e.stages();
             if (total.count() > 0)
@@ -50,7 +50,7 @@ inline void scale_durations(test_plan& plan, double factor) {
         [&](auto& e) {
           using E = std::decay_t<decltype(e)>;
           e.start_time(scaled(e.start_time()));
-          if constexpr (std::is_same_v<E, ramping_arrival_rate>) {
+          if constexpr (has_stages<E>) {
             std::vector<stage> stages = e.stages();
             for (auto& s : stages)
               s.duration = scaled(s.duration);

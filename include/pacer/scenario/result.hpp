@@ -6,40 +6,15 @@
 #include <pacer/core/duration.hpp>
 #include <pacer/core/error.hpp>
 #include <pacer/metrics/registry.hpp>
+#include <pacer/plan/outcome.hpp>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace pacer {
-
-// How the iterations of one scenario ended. Every scheduled iteration ends as
-// exactly one of completed, interrupted or dropped.
-struct scenario_outcome {
-  std::string name;
-  std::string description;
-  std::uint64_t scheduled = 0;
-  std::uint64_t completed = 0;
-  std::uint64_t interrupted = 0;
-  std::uint64_t dropped = 0;
-  std::int64_t vus_initialized = 0;
-};
-
-// One k6 check in the summary's root_group: path "::name", id md5(path).
-struct check_outcome {
-  std::string name;
-  std::uint64_t passes = 0;
-  std::uint64_t fails = 0;
-};
-
-// The final evaluation of one threshold expression.
-struct threshold_outcome {
-  std::string key;     // metric or submetric, e.g. "http_req_duration{scenario:x}"
-  std::string source;  // the expression as written, e.g. "p(99)<5000"
-  bool ok = true;
-  bool aborted = false;  // this abortOnFail threshold stopped the run
-};
 
 // What a run measured: merged metrics of all shards plus the counts k6 does not give.
 struct run_result {
@@ -47,7 +22,13 @@ struct run_result {
   metrics::store metrics;
   nanoseconds test_run_duration{0};
   std::vector<scenario_outcome> scenarios;
-  std::vector<check_outcome> checks;  // in the order first declared
+  std::vector<check_outcome> checks;  // in the order first declared or met
+  std::vector<std::string> groups;    // paths of every group met ("::setup", "::list::detail")
+  std::vector<iteration_error> iteration_errors;
+  // setup() or teardown() failed: k6's exit code for it (107, or 100/101 for a timeout)
+  // and the message; the scenarios did not run when setup failed.
+  std::optional<exit_code> script_failure;
+  std::string script_error;
   std::vector<threshold_outcome> thresholds;
   bool aborted_by_threshold = false;
   std::map<int, std::uint64_t> failed_requests_by_error_code;
@@ -62,6 +43,7 @@ struct run_result {
 
   exit_code code() const noexcept {
     if (aborted_by_signal) return exit_code::aborted_by_signal;
+    if (script_failure) return *script_failure;
     return thresholds_passed() ? exit_code::ok : exit_code::thresholds_failed;
   }
 

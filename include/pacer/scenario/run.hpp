@@ -5,7 +5,7 @@
 
 #include <pacer/config.hpp>
 #include <pacer/scenario/result.hpp>
-#include <pacer/scenario/scenario.hpp>
+#include <pacer/plan/scenario.hpp>
 
 namespace pacer {
 

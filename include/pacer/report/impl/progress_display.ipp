@@ -6,9 +6,9 @@
 #include <pacer/report/progress_display.hpp>
 
 #include <pacer/core/duration.hpp>
-#include <pacer/exec/executors.hpp>
-#include <pacer/scenario/progress.hpp>
-#include <pacer/scenario/scenario.hpp>
+#include <pacer/plan/executors.hpp>
+#include <pacer/plan/progress.hpp>
+#include <pacer/plan/scenario.hpp>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -222,9 +222,30 @@ inline std::vector<std::string> waiting_columns(const scenario_progress& s,
 
 inline std::vector<std::string> right_columns(const scenario_progress& s, nanoseconds run_elapsed) {
   if (s.status == scenario_status::waiting) return waiting_columns(s, run_elapsed);
-  if (s.kind == executor_kind::constant_vus)
-    return {std::to_string(s.max_vus) + " VUs", time_column(s)};
-  return arrival_rate_columns(s);
+  const auto total = static_cast<std::int64_t>(s.total_iterations);
+  const auto done = static_cast<std::int64_t>(s.completed + s.interrupted);
+  switch (s.kind) {
+    case executor_kind::constant_vus:
+      return {std::to_string(s.max_vus) + " VUs", time_column(s)};
+    case executor_kind::per_vu_iterations:
+      return {fixed_int(s.max_vus, s.max_vus) + " VUs", time_column(s),
+              fixed_int(done, total) + "/" + fixed_int(total, total) + " iters, " +
+                  std::to_string(s.iterations_per_vu) + " per VU"};
+    case executor_kind::shared_iterations:
+      // k6 keeps counting the spent time here past maxDuration.
+      return {fixed_int(s.max_vus, s.max_vus) + " VUs",
+              format_fixed_duration(s.elapsed, s.duration) + "/" + format_go_duration(s.duration),
+              fixed_int(done, total) + "/" + fixed_int(total, total) + " shared iters"};
+    case executor_kind::ramping_vus: {
+      const std::string vus =
+          fixed_int(s.busy_vus, s.max_vus) + "/" + fixed_int(s.max_vus, s.max_vus) + " VUs";
+      if (s.elapsed >= s.duration) return {vus, format_go_duration(s.duration)};
+      return {vus, format_fixed_duration(s.elapsed, s.duration) + "/" +
+                       format_fixed_duration(s.duration, s.duration)};
+    }
+    default:
+      return arrival_rate_columns(s);
+  }
 }
 
 // k6 aligns the first two columns across bars: each column but a bar's last is

@@ -117,6 +117,12 @@ inline nlohmann::json pacer_section(const run_result& r) {
   p["aborted_by_signal"] = r.aborted_by_signal;
   p["aborted_by_threshold"] = r.aborted_by_threshold;
   p["warnings"] = r.warnings;
+  nlohmann::json iteration_errors = nlohmann::json::array();
+  for (const auto& e : r.iteration_errors)
+    iteration_errors.push_back(
+        {{"scenario", e.scenario}, {"message", e.message}, {"count", e.count}});
+  p["iteration_errors"] = std::move(iteration_errors);
+  if (r.script_failure) p["script_error"] = r.script_error;
   nlohmann::json hist = nlohmann::json::object();
   for (std::uint32_t id = 0; id < r.registry.size(); ++id) {
     const auto& info = r.registry.info(id);
@@ -129,22 +135,50 @@ inline nlohmann::json pacer_section(const run_result& r) {
 
 }  // namespace detail
 
+namespace detail {
+
+// k6's group tree: every group a run met, nested by path ("::a::b" inside "::a"), each
+// with its checks in the order first met.
+inline nlohmann::json group_tree(const run_result& r) {
+  auto make_group = [](const std::string& path) {
+    const auto cut = path.rfind("::");
+    std::string name = cut == std::string::npos ? path : path.substr(cut + 2);
+    return nlohmann::json{{"name", name},
+                          {"path", path},
+                          {"id", md5_hex(path)},
+                          {"groups", nlohmann::json::array()},
+                          {"checks", nlohmann::json::array()}};
+  };
+  nlohmann::json root = make_group("");
+  // The node of `path`, created with its parents where missing.
+  std::function<nlohmann::json&(const std::string&)> node =
+      [&](const std::string& path) -> nlohmann::json& {
+    if (path.empty()) return root;
+    const auto cut = path.rfind("::");
+    nlohmann::json& parent = node(path.substr(0, cut));
+    for (auto& g : parent["groups"])
+      if (g["path"] == path) return g;
+    parent["groups"].push_back(make_group(path));
+    return parent["groups"].back();
+  };
+  for (const auto& g : r.groups)
+    (void)node(g);
+  for (const auto& c : r.checks) {
+    std::string path = c.group + "::" + c.name;
+    node(c.group)["checks"].push_back({{"name", c.name},
+                                       {"path", path},
+                                       {"id", md5_hex(path)},
+                                       {"passes", c.passes},
+                                       {"fails", c.fails}});
+  }
+  return root;
+}
+
+}  // namespace detail
+
 PACER_DECL nlohmann::json summary_data(const run_result& r, bool no_color) {
   nlohmann::json d;
-  nlohmann::json checks = nlohmann::json::array();
-  for (const auto& c : r.checks) {
-    std::string path = "::" + c.name;
-    checks.push_back({{"name", c.name},
-                      {"path", path},
-                      {"id", detail::md5_hex(path)},
-                      {"passes", c.passes},
-                      {"fails", c.fails}});
-  }
-  d["root_group"] = {{"name", ""},
-                     {"path", ""},
-                     {"id", detail::md5_hex("")},
-                     {"groups", nlohmann::json::array()},
-                     {"checks", std::move(checks)}};
+  d["root_group"] = detail::group_tree(r);
   d["options"] = {
       {"summaryTrendStats", r.summary_trend_stats}, {"summaryTimeUnit", ""}, {"noColor", no_color}};
   d["state"] = {{"isStdOutTTY", ::isatty(1) == 1},

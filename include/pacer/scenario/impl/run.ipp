@@ -5,10 +5,11 @@
 // what the shards measured. Included by run.hpp (header-only) or by src.hpp.
 
 #include <pacer/exec/engine.hpp>
+#include <pacer/http/client.hpp>
 #include <pacer/http/tls_context.hpp>
+#include <pacer/plan/scenario.hpp>
 #include <pacer/scenario/result.hpp>
 #include <pacer/scenario/run.hpp>
-#include <pacer/scenario/scenario.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -52,6 +53,7 @@ inline metrics::registry builtin_registry() {
   r.metric(http_req_failed, metric_type::rate, value_kind::plain);
   r.metric(iteration_schedule_lag, metric_type::trend, value_kind::time);
   r.metric(checks, metric_type::rate, value_kind::plain);
+  r.metric(group_duration, metric_type::trend, value_kind::time);
   r.submetric(http_req_duration, metrics::tag_set{{"expected_response", "true"}},
               "http_req_duration{expected_response:true}");
   return r;
@@ -117,6 +119,15 @@ inline void validate_plan(const test_plan& plan) {
       if (plan.scenarios[j].name == sc.name)
         throw config_error("scenario name", sc.name, "a name used by one scenario only");
     std::visit([](const auto& e) { e.validate(); }, sc.exec);
+    if (sc.is_flow() == sc.request.has_value())
+      throw config_error("scenario " + sc.name, "(no iteration)",
+                         "a request template or a flow function, one of them");
+    if (sc.is_flow() && !sc.checks.empty())
+      throw config_error("check " + sc.checks.front().name + " of flow scenario " + sc.name,
+                         "(on the scenario)", "vu.check(res, name, predicate) inside the flow");
+    if (sc.is_flow() && sc.response_hook)
+      throw config_error("on_response of flow scenario " + sc.name, "(a hook)",
+                         "code inside the flow, after co_await vu.http(...)");
   }
   for (auto& s : plan.options.summary_trend_stats) {
     bool ok = s == "avg" || s == "min" || s == "med" || s == "max" || s == "count";
@@ -203,7 +214,7 @@ inline double rate_at(const executor& e, nanoseconds elapsed) {
   return std::visit(
       [&](const auto& x) -> double {
         using E = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<E, constant_vus>) {
+        if constexpr (!is_arrival_executor<E>) {
           return 0;
         } else {
           const double unit = static_cast<double>(x.time_unit().count()) / 1e9;
@@ -232,7 +243,7 @@ inline double peak_rate(const executor& e) {
   return std::visit(
       [&](const auto& x) -> double {
         using E = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<E, constant_vus>) {
+        if constexpr (!is_arrival_executor<E>) {
           return 0;
         } else if constexpr (std::is_same_v<E, constant_arrival_rate>) {
           return static_cast<double>(x.rate()) * 1e9 / static_cast<double>(x.time_unit().count());
@@ -261,10 +272,25 @@ class progress_reader {
             e.max_vus = x.max_vus();
           },
           sc.exec);
-      e.kind = std::holds_alternative<constant_vus>(sc.exec) ? executor_kind::constant_vus
-               : std::holds_alternative<ramping_arrival_rate>(sc.exec)
-                   ? executor_kind::ramping_arrival_rate
-                   : executor_kind::constant_arrival_rate;
+      std::visit(
+          [&](const auto& x) {
+            using E = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<E, constant_arrival_rate>) {
+              e.kind = executor_kind::constant_arrival_rate;
+            } else if constexpr (std::is_same_v<E, ramping_arrival_rate>) {
+              e.kind = executor_kind::ramping_arrival_rate;
+            } else if constexpr (std::is_same_v<E, constant_vus>) {
+              e.kind = executor_kind::constant_vus;
+            } else if constexpr (std::is_same_v<E, ramping_vus>) {
+              e.kind = executor_kind::ramping_vus;
+            } else {
+              e.kind = std::is_same_v<E, per_vu_iterations> ? executor_kind::per_vu_iterations
+                                                            : executor_kind::shared_iterations;
+              e.total_iterations = x.total_iterations();
+              e.iterations_per_vu = x.iterations();
+            }
+          },
+          sc.exec);
       for (auto& s : shards)
         s->for_each_runner([&](const scenario_runner& r) {
           if (r.name() == sc.name) e.runners.push_back(&r.progress());
@@ -291,6 +317,8 @@ class progress_reader {
       p.duration = e.duration;
       p.max_vus = e.max_vus;
       p.max_rate = peak_rate(e.sc->exec);
+      p.total_iterations = e.total_iterations;
+      p.iterations_per_vu = e.iterations_per_vu;
       int least = static_cast<int>(runner_progress::phase::done);
       bool early = false;
       for (const auto* r : e.runners) {
@@ -341,11 +369,58 @@ class progress_reader {
     executor_kind kind = executor_kind::constant_arrival_rate;
     nanoseconds start_time{0}, duration{0}, graceful{0};
     std::int64_t max_vus = 0;
+    std::uint64_t total_iterations = 0;
+    std::int64_t iterations_per_vu = 0;
     std::vector<const runner_progress*> runners;
     std::optional<nanoseconds> frozen;
   };
   std::vector<entry> entries_;
   nanoseconds max_duration_{0};
+};
+
+}  // namespace detail
+
+namespace detail {
+
+// k6's setupTimeout and teardownTimeout defaults.
+inline constexpr std::chrono::seconds script_phase_timeout{60};
+
+// setup() or teardown(): one iteration on a VU of its own, on a shard of its own, before
+// or after the scenarios. Its samples join the run's metrics; it reports how it ended.
+class script_phase {
+ public:
+  script_phase(std::string name, flow_function fn, run_phase phase, const metrics::registry& reg,
+               const test_plan& plan, run_shared& run, boost::asio::ssl::context* tls,
+               nanoseconds sweep)
+      : sc_(std::move(name),
+            shared_iterations(1, 1)
+                .max_duration(script_phase_timeout)
+                .graceful_stop(nanoseconds::zero()),
+            std::move(fn)),
+        shard_(std::make_unique<shard>(reg, sweep)) {
+    shared_.max_vus = 1;
+    auto runner = std::make_unique<scenario_runner>(*shard_, sc_, shared_, run, nullptr, tls, reg,
+                                                    plan.options.limits, 0, 1, 1, phase);
+    runner->set_custom_metrics(plan.custom_metrics);
+    shard_->add_runner(std::move(runner));
+  }
+  // Runs it to its end on the calling thread.
+  void run() { shard_->run(std::chrono::steady_clock::now()); }
+  bool failed() const { return !error().empty() || timed_out(); }
+  bool timed_out() const { return shard_->outcomes().front().interrupted > 0; }
+  std::string error() const {
+    std::string e;
+    shard_->for_each_runner([&](const scenario_runner& r) {
+      if (!r.samples().errors().empty()) e = r.samples().errors().front().first;
+    });
+    return e;
+  }
+  shard& get() { return *shard_; }
+
+ private:
+  scenario sc_;
+  scenario_shared shared_;
+  std::unique_ptr<shard> shard_;
 };
 
 }  // namespace detail
@@ -374,27 +449,37 @@ PACER_DECL run_result run(const test_plan& plan) {
       opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   result.threads = shards_n;
 
-  // Setup: addresses resolved once, one TLS context, request bytes built once.
-  std::vector<std::unique_ptr<detail::origin>> origins;
+  // Setup: template addresses resolved once, one TLS context, request bytes built once.
+  // Flows reach origins known only when they run: they need TLS ready for any of them.
+  std::vector<std::unique_ptr<http::detail::resolved_origin>> origins;
   std::shared_ptr<boost::asio::ssl::context> tls;
+  bool needs_tls =
+      static_cast<bool>(plan.setup_function) || static_cast<bool>(plan.teardown_function);
   nanoseconds min_timeout = hours(24);
   for (const auto& sc : plan.scenarios) {
-    auto o = std::make_unique<detail::origin>();
-    o->url = sc.request.target();
-    o->resolve_error = detail::resolve(o->url, o->endpoints);
+    if (sc.is_flow()) {
+      needs_tls = true;
+      origins.push_back(nullptr);
+      continue;
+    }
+    auto o = std::make_unique<http::detail::resolved_origin>();
+    o->where = sc.request->target();
+    o->resolve_error = detail::resolve(o->where, o->endpoints);
+    o->resolved = true;
     // A redirect may lead to https even from an http template.
-    if ((o->url.tls || sc.request.max_redirects() > 0) && !tls)
-      tls = http::detail::make_client_context(opt.tls);
-    (void)sc.request.wire();
-    min_timeout = std::min(min_timeout, sc.request.timeout());
+    needs_tls = needs_tls || o->where.tls || sc.request->max_redirects() > 0;
+    (void)sc.request->wire();
+    min_timeout = std::min(min_timeout, sc.request->timeout());
     origins.push_back(std::move(o));
   }
+  if (needs_tls) tls = http::detail::make_client_context(opt.tls);
   auto sweep = std::clamp<nanoseconds>(min_timeout / 20, milliseconds(5), milliseconds(250));
 
   std::vector<std::unique_ptr<detail::shard>> shards;
   for (unsigned i = 0; i < shards_n; ++i)
     shards.push_back(std::make_unique<detail::shard>(reg, sweep));
 
+  detail::run_shared run_state;
   std::vector<std::unique_ptr<detail::scenario_shared>> shared;
   unsigned rotation = 0;
   for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
@@ -414,8 +499,9 @@ PACER_DECL run_result run(const test_plan& plan) {
     for (unsigned s = 0; s < stripes; ++s) {
       std::int64_t initial = pre / stripes + (static_cast<std::int64_t>(s) < pre % stripes ? 1 : 0);
       auto& target = *shards[(s + rotation) % shards_n];
-      auto runner = std::make_unique<detail::scenario_runner>(
-          target, sc, *sh, *origins[i], tls.get(), reg, opt.limits, s, stripes, initial);
+      auto runner = std::make_unique<detail::scenario_runner>(target, sc, *sh, run_state,
+                                                              origins[i].get(), tls.get(), reg,
+                                                              opt.limits, s, stripes, initial);
       runner->set_custom_metrics(plan.custom_metrics);
       target.add_runner(std::move(runner));
     }
@@ -437,12 +523,34 @@ PACER_DECL run_result run(const test_plan& plan) {
     coordinator_store.add_gauge(vus_max_ids, static_cast<double>(max_vus));
   };
 
+  const auto run_start = steady_clock::now();
+  result.started_at = detail::utc_now_iso8601();
+  result.host = detail::host_name();
+
+  // k6's setup(): before the scenarios, once; its value is what every VU reads.
+  std::any setup_value;
+  std::vector<std::unique_ptr<detail::script_phase>> phases;
+  if (plan.setup_function) {
+    auto& setup = *phases.emplace_back(std::make_unique<detail::script_phase>(
+        "setup", [&](vu& v) -> task<> { setup_value = co_await plan.setup_function(v); },
+        detail::run_phase::setup, reg, plan, run_state, tls.get(), sweep));
+    setup.run();
+    if (setup.failed()) {
+      result.script_failure =
+          setup.timed_out() ? exit_code::setup_timeout : exit_code::script_exception;
+      result.script_error = setup.timed_out() ? "setup() execution timed out after 60 seconds"
+                                              : "setup() failed: " + setup.error();
+    }
+  }
+  run_state.setup_data = &setup_value;
+  const bool run_scenarios = !result.script_failure;
+
   // preconnect: the shards open their initial VUs' connections side by side, before the
   // test clock starts.
   const bool any_preconnect = std::any_of(
       plan.scenarios.begin(), plan.scenarios.end(),
       [](auto& sc) { return std::visit([](const auto& e) { return e.preconnects(); }, sc.exec); });
-  if (any_preconnect) {
+  if (any_preconnect && run_scenarios) {
     std::vector<std::thread> warmers;
     for (auto& s : shards)
       if (!s->idle()) warmers.emplace_back([&s] { s->warm_up(); });
@@ -457,12 +565,10 @@ PACER_DECL run_result run(const test_plan& plan) {
   std::condition_variable cv;
   unsigned finished = 0;
   const auto test_start = steady_clock::now() + milliseconds(10);
-  result.started_at = detail::utc_now_iso8601();
-  result.host = detail::host_name();
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < shards.size(); ++i) {
     threads.emplace_back([&, i] {
-      if (!shards[i]->idle()) shards[i]->run(test_start);
+      if (run_scenarios && !shards[i]->idle()) shards[i]->run(test_start);
       std::lock_guard<std::mutex> lock(m);
       ++finished;
       shard_done[i] = true;
@@ -492,6 +598,8 @@ PACER_DECL run_result run(const test_plan& plan) {
                 [&] { return snapshots_taken >= wanted || finished == shards.size(); });
     metrics::store merged(reg.size());
     merged.merge(coordinator_store, reg);
+    for (auto& p : phases)
+      merged.merge(p->get().store, reg);
     for (std::size_t i = 0; i < shards.size(); ++i)
       merged.merge(shard_done[i] ? shards[i]->store : snapshots[i], reg);
     bool abort = false;
@@ -509,7 +617,7 @@ PACER_DECL run_result run(const test_plan& plan) {
   auto progress_every = std::max<nanoseconds>(opt.progress_interval, milliseconds(10));
   // The first block once the scenarios have run for one interval, as k6 does.
   auto next_progress = test_start + progress_every;
-  if (opt.progress) progress.emplace(plan, shards);
+  if (opt.progress && run_scenarios) progress.emplace(plan, shards);
   auto report_progress = [&](bool final) {
     auto elapsed = duration_cast<nanoseconds>(steady_clock::now() - test_start);
     opt.progress(progress->read(std::max(elapsed, nanoseconds::zero()), final));
@@ -553,66 +661,125 @@ PACER_DECL run_result run(const test_plan& plan) {
       }
     }
   }
-  const auto test_end = steady_clock::now();
   for (auto& t : threads)
     t.join();
   sample_gauges();
   if (progress) report_progress(true);
 
-  result.test_run_duration = duration_cast<nanoseconds>(test_end - test_start);
+  // k6's teardown(): after the scenarios (also after a stop), with the same setup data.
+  if (plan.teardown_function && run_scenarios) {
+    auto& teardown = *phases.emplace_back(std::make_unique<detail::script_phase>(
+        "teardown", plan.teardown_function, detail::run_phase::teardown, reg, plan, run_state,
+        tls.get(), sweep));
+    teardown.run();
+    if (teardown.failed()) {
+      result.script_failure =
+          teardown.timed_out() ? exit_code::teardown_timeout : exit_code::script_exception;
+      result.script_error = teardown.timed_out() ? "teardown() execution timed out after 60 seconds"
+                                                 : "teardown() failed: " + teardown.error();
+    }
+  }
+  const auto run_end = steady_clock::now();
+  // k6's testRunDurationMs spans setup and teardown too.
+  result.test_run_duration = duration_cast<nanoseconds>(run_end - run_start);
+
   // The result takes over the first shard's metrics and merges the others into them, freeing
   // each once merged: the end of a run needs little memory beyond what the run used. (Only the
   // coordinator records vus and vus_max, so the order of merging changes no gauge.)
   result.metrics = std::move(shards.front()->store);
   result.metrics.merge(coordinator_store, reg);
   std::map<std::string, scenario_outcome> by_name;
-  for (auto& s : shards) {
-    if (s != shards.front()) {
+  // Groups and checks in the order k6 shows them: setup's, the scenarios', teardown's.
+  std::vector<detail::shard*> all;
+  if (plan.setup_function) all.push_back(&phases.front()->get());
+  for (auto& s : shards)
+    all.push_back(s.get());
+  if (phases.size() > (plan.setup_function ? 1u : 0u)) all.push_back(&phases.back()->get());
+  for (detail::shard* s : all) {
+    if (s != shards.front().get()) {
       result.metrics.merge(s->store, reg);
       s->store = metrics::store();
     }
     for (std::size_t c = 0; c < s->error_counts.size(); ++c)
       if (s->error_counts[c] != 0)
         result.failed_requests_by_error_code[static_cast<int>(1000 + c)] += s->error_counts[c];
-    for (auto& o : s->outcomes()) {
-      auto& t = by_name[o.name];
-      t.name = o.name;
-      t.description = o.description;
-      t.scheduled += o.scheduled;
-      t.completed += o.completed;
-      t.interrupted += o.interrupted;
-      t.dropped += o.dropped;
-      t.vus_initialized += o.vus_initialized;
-    }
-    s->for_each_vu([&](detail::vu& v) {
-      result.connections_opened += v.connects();
-      result.tls_sessions_resumed += v.resumed_sessions();
+    s->for_each_vu([&](detail::virtual_user& v) {
+      result.connections_opened += v.client().connects();
+      result.tls_sessions_resumed += v.client().resumed_sessions();
     });
-  }
-  for (auto& s : shards)
     s->for_each_runner([&](const detail::scenario_runner& runner) {
-      if (runner.hook_errors() > 0)
+      const bool scenario = runner.phase() == detail::run_phase::scenario;
+      if (scenario) {
+        auto o = runner.outcome();
+        auto& t = by_name[o.name];
+        t.name = o.name;
+        t.description = o.description;
+        t.scheduled += o.scheduled;
+        t.completed += o.completed;
+        t.interrupted += o.interrupted;
+        t.dropped += o.dropped;
+        t.vus_initialized += o.vus_initialized;
+      }
+      const auto& samples = runner.samples();
+      if (samples.hook_errors() > 0)
         result.warnings.push_back("the response hook of scenario " + runner.name() + " threw " +
-                                  std::to_string(runner.hook_errors()) +
-                                  " time(s): " + runner.first_hook_error());
-      for (const auto& c : runner.check_counts()) {
-        auto it = std::find_if(result.checks.begin(), result.checks.end(),
-                               [&](const check_outcome& o) { return o.name == c.name; });
+                                  std::to_string(samples.hook_errors()) +
+                                  " time(s): " + samples.first_hook_error());
+      for (const auto& [message, count] : samples.errors()) {
+        auto it = std::find_if(result.iteration_errors.begin(), result.iteration_errors.end(),
+                               [&](const iteration_error& e) {
+                                 return e.scenario == runner.name() && e.message == message;
+                               });
+        if (it == result.iteration_errors.end())
+          it = result.iteration_errors.insert(result.iteration_errors.end(),
+                                              {runner.name(), message, 0});
+        it->count += count;
+      }
+      for (const auto& g : samples.groups())
+        if (std::find(result.groups.begin(), result.groups.end(), g) == result.groups.end())
+          result.groups.push_back(g);
+      for (const auto& c : samples.check_outcomes()) {
+        auto it = std::find_if(
+            result.checks.begin(), result.checks.end(),
+            [&](const check_outcome& o) { return o.name == c.name && o.group == c.group; });
         if (it == result.checks.end())
-          it = result.checks.insert(result.checks.end(), {c.name, 0, 0});
+          it = result.checks.insert(result.checks.end(), {c.name, 0, 0, c.group});
         it->passes += c.passes;
         it->fails += c.fails;
       }
     });
-  result.thresholds =
-      detail::evaluate_thresholds(bindings, reg, result.metrics, result.test_run_duration);
+  }
+  for (const auto& e : result.iteration_errors)
+    result.warnings.push_back((e.scenario == "setup" || e.scenario == "teardown"
+                                   ? e.scenario + "()"
+                                   : "an iteration of scenario " + e.scenario) +
+                              " threw " + std::to_string(e.count) + " time(s): " + e.message);
   for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
-    result.scenarios.push_back(by_name[plan.scenarios[i].name]);
+    const auto& sc = plan.scenarios[i];
+    auto& outcome = by_name[sc.name];
+    // shared-iterations: what no VU started before maxDuration is dropped (k6: one
+    // dropped_iterations sample with the rest).
+    if (const auto* e = std::get_if<shared_iterations>(&sc.exec); e != nullptr && run_scenarios) {
+      const auto attempted =
+          std::min<std::uint64_t>(shared[i]->iterations_started.load(), e->total_iterations());
+      if (const auto left = e->total_iterations() - attempted; left > 0) {
+        outcome.scheduled += left;
+        outcome.dropped += left;
+        metrics::tag_set t = sc.tags;
+        t.set("scenario", sc.name);
+        result.metrics.add_counter(reg.resolve(metrics::builtin::dropped_iterations, t),
+                                   static_cast<double>(left));
+      }
+    }
+    result.scenarios.push_back(outcome);
     if (shared[i]->insufficient_warned.load())
       result.warnings.push_back("Insufficient VUs, reached " + std::to_string(shared[i]->max_vus) +
-                                " active VUs and cannot initialize more (scenario " +
-                                plan.scenarios[i].name + ")");
+                                " active VUs and cannot initialize more (scenario " + sc.name +
+                                ")");
   }
+  if (result.script_failure) result.warnings.push_back(result.script_error);
+  result.thresholds =
+      detail::evaluate_thresholds(bindings, reg, result.metrics, result.test_run_duration);
   return result;
 }
 

@@ -570,8 +570,8 @@ TEST_CASE("the user journey example runs against certctl-target", "[process][flo
   auto dir = pacer_test::scratch_dir("user-journey");
   const std::string out = (dir / "stdout.txt").string();
   const std::string command = "CERTCTL_BASE=" + target.url() + " " + PACER_USER_JOURNEY_BIN +
-                              " --duration 6s --quiet --results-dir " + dir.string() + " >" +
-                              out + " 2>&1";
+                              " --duration 6s --quiet --results-dir " + dir.string() + " >" + out +
+                              " 2>&1";
   REQUIRE(pacer_test::run_process(command) == 0);
   auto data = pacer_test::load_json(dir / "summary-user-journey.json");
   const auto& metrics = data["metrics"];
@@ -598,3 +598,57 @@ TEST_CASE("the user journey example runs against certctl-target", "[process][flo
   std::filesystem::remove_all(dir);
 }
 #endif
+
+TEST_CASE("externally-controlled scales while the run goes, within maxVUs", "[flow][executors]") {
+  fixture_server server;
+  pacer::vu_control control(1, 3);
+  std::mutex lock;
+  std::set<std::uint64_t> vus_seen;
+  std::uint64_t iterations_after_zero = 0;
+  bool scaled_down = false;
+  std::string refused;
+  pacer::test_plan plan;
+  plan.add(pacer::scenario("controlled", pacer::externally_controlled(control).duration(2s),
+                           [&](pacer::vu& vu) -> pacer::task<> {
+                             co_await vu.http(pacer::http::get(server.url("/")));
+                             std::lock_guard<std::mutex> g(lock);
+                             vus_seen.insert(vu.id());
+                             if (scaled_down) ++iterations_after_zero;
+                             // The control works from any thread, a flow's included: the first
+                             // iteration scales up, the 30th scales to 0 (VUs end after their
+                             // iteration).
+                             if (vu.iteration_in_test() == 0) {
+                               try {
+                                 control.scale(4);
+                               } catch (const pacer::config_error& e) {
+                                 refused = e.what();
+                               }
+                               control.scale(3);
+                             }
+                             if (vu.iteration_in_test() == 30) {
+                               control.scale(0);
+                               scaled_down = true;
+                             }
+                           }));
+  plan.options.threads = 2;
+  auto r = pacer::run(plan);
+  require_accounted(r);
+  CHECK(vus_seen == std::set<std::uint64_t>{1, 2, 3});
+  CHECK(r.find("vus_max")->max == 3);
+  // Scaling down lets running iterations finish: none is interrupted, and no VU goes on
+  // for more than the iteration it was in and one started before the change reached it.
+  CHECK(r.totals().interrupted == 0);
+  CHECK(iterations_after_zero <= 6);
+  CHECK(r.totals().completed >= 31);
+  CHECK(refused.find("invalid vus: \"4\" (expected at most maxVUs (3)") == 0);
+  CHECK(r.scenarios[0].description ==
+        "Externally controlled execution with 1 VUs, 3 max VUs, 2s duration");
+  CHECK_THROWS_WITH(pacer::vu_control(0, 2).scale(3),
+                    Catch::Contains("invalid vus: \"3\" (expected at most maxVUs (2)"));
+  CHECK_THROWS_WITH(pacer::vu_control(0, 2).scale(-1), Catch::Contains("invalid vus: \"-1\""));
+  CHECK_THROWS_WITH(pacer::externally_controlled(pacer::vu_control(5, 2)).duration(1s).validate(),
+                    Catch::Contains("invalid vus: \"5\" (expected at most maxVUs (2)"));
+  CHECK_THROWS_WITH(
+      pacer::externally_controlled(control).duration(1s).graceful_stop(1s).validate(),
+      Catch::Contains("gracefulStop is not supported by the externally controlled executor"));
+}

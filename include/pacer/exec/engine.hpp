@@ -210,16 +210,16 @@ class scenario_runner {
 
  private:
   enum class state { waiting, running, stopping, done };
-  enum class model { arrival, looping, per_vu, shared, ramping };
+  enum class model { arrival, looping, per_vu, shared, ramping, external };
 
-  void arm_next_arrival();
   void on_arrival();
-  void dispatch(clock::time_point due);
   void create_vu();
   bool may_loop(virtual_user& v);
   void start_looping(virtual_user& v, clock::time_point now);
   void release(virtual_user& v);
   void apply_ramp(clock::time_point now);
+  void plan_vus(std::int64_t planned, clock::time_point at, nanoseconds grace);
+  void apply_external(std::int64_t vus);
   void arm_ramp();
   void maybe_finish();
   void hard_stop();
@@ -230,7 +230,6 @@ class scenario_runner {
   const scenario& sc_;
   scenario_shared& shared_;
   run_shared& run_;
-  const http::detail::resolved_origin* origin_;
   asio::ssl::context* tls_;
   http::response_limits limits_;
   unsigned stripe_, stripes_;
@@ -602,7 +601,6 @@ inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_
       sc_(sc),
       shared_(shared),
       run_(run),
-      origin_(origin),
       tls_(tls),
       limits_(limits),
       stripe_(stripe),
@@ -631,6 +629,12 @@ inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_
           model_ = model::per_vu;
         } else if constexpr (std::is_same_v<E, shared_iterations>) {
           model_ = model::shared;
+        } else if constexpr (std::is_same_v<E, externally_controlled>) {
+          model_ = model::external;
+          // Changes arrive from any thread; each runner applies them on its own shard.
+          e.control().listen([this](std::int64_t vus) {
+            asio::post(shard_.ioc, [this, vus] { apply_external(vus); });
+          });
         } else {
           model_ = model::ramping;
           steps_ = e.steps();
@@ -638,7 +642,7 @@ inline scenario_runner::scenario_runner(shard& sh, const scenario& sc, scenario_
         }
       },
       sc.exec);
-  if (origin_ != nullptr) sh.origins.preset(*origin_);
+  if (origin != nullptr) sh.origins.preset(*origin);
   // k6's init phase: these VUs exist before the test clock starts.
   for (std::int64_t i = 0; i < initial_vus; ++i)
     create_vu();
@@ -701,6 +705,9 @@ inline void scenario_runner::begin(clock::time_point test_start) {
         start_time = e.start_time();
         regular = e.regular_duration();
         graceful = e.graceful_stop();
+        // k6 interrupts externally controlled iterations at the end of the duration.
+        if constexpr (std::is_same_v<std::decay_t<decltype(e)>, externally_controlled>)
+          graceful = nanoseconds::zero();
       },
       sc_.exec);
   start_ = test_start + start_time;
@@ -750,6 +757,10 @@ inline void scenario_runner::begin(clock::time_point test_start) {
       apply_ramp(now);
       return;
     }
+    if (model_ == model::external) {
+      apply_external(std::get<externally_controlled>(sc_.exec).control().vus());
+      return;
+    }
     // Closed model: every VU starts at once and loops.
     std::int64_t each = 0;
     if (const auto* e = std::get_if<per_vu_iterations>(&sc_.exec)) each = e->iterations();
@@ -782,6 +793,7 @@ inline bool scenario_runner::may_loop(virtual_user& v) {
       return claimed_ < total;
     }
     case model::ramping:
+    case model::external:
       return !v.retiring;
     default:
       return true;
@@ -831,34 +843,50 @@ inline void scenario_runner::apply_ramp(clock::time_point now) {
   while (state_ == state::running && next_step_ < steps_.size() &&
          start_ + steps_[next_step_].at <= now) {
     const auto& st = steps_[next_step_++];
-    const auto at = start_ + st.at;
-    const std::int64_t before = planned_;
-    planned_ = st.vus;
-    for (auto& v : vus_) {
-      const bool planned = v->index() < planned_;
-      if (planned && v->retiring) {
-        v->retiring = false;  // back in the planned count before its hard stop: goes on
-        v->retire_deadline = clock::time_point::max();
-      } else if (!planned && v->index() < before && v->busy) {
-        v->retiring = true;
-        v->retire_deadline = std::min(at + graceful_ramp_down_, hard_end_);
-      }
-    }
-    for (auto it = idle_.begin(); it != idle_.end();) {
-      virtual_user* v = *it;
-      if (v->index() < planned_) {
-        it = idle_.erase(it);
-        vu_busy_delta(1);
-        start_looping(*v, now);
-      } else {
-        ++it;
-      }
-    }
+    plan_vus(st.vus, start_ + st.at, graceful_ramp_down_);
   }
   for (auto& v : vus_)
     if (v->busy && v->retiring && v->retire_deadline <= now) v->cancel();
   publish();
   arm_ramp();
+}
+
+// The VUs numbered below `planned` loop; idle ones among them start now. Busy ones above
+// finish their iteration, within `grace` from `at`, and stop; one planned again before
+// that goes on.
+inline void scenario_runner::plan_vus(std::int64_t planned, clock::time_point at,
+                                      nanoseconds grace) {
+  const std::int64_t before = planned_;
+  planned_ = planned;
+  for (auto& v : vus_) {
+    const bool wanted = v->index() < planned_;
+    if (wanted && v->retiring) {
+      v->retiring = false;
+      v->retire_deadline = clock::time_point::max();
+    } else if (!wanted && v->index() < before && v->busy && !v->retiring) {
+      v->retiring = true;
+      v->retire_deadline =
+          grace == nanoseconds::max() ? clock::time_point::max() : std::min(at + grace, hard_end_);
+    }
+  }
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    virtual_user* v = *it;
+    if (v->index() < planned_) {
+      it = idle_.erase(it);
+      vu_busy_delta(1);
+      start_looping(*v, clock::now());
+    } else {
+      ++it;
+    }
+  }
+}
+
+// externally-controlled: the control's count, applied on this shard. VUs taken out end
+// after their iteration, without a deadline (k6 stops them gracefully).
+inline void scenario_runner::apply_external(std::int64_t vus) {
+  if (state_ != state::running || hard_stopped_) return;
+  plan_vus(vus, clock::now(), nanoseconds::max());
+  publish();
 }
 
 inline void scenario_runner::arm_ramp() {

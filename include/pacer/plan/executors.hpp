@@ -6,10 +6,14 @@
 #include <pacer/core/duration.hpp>
 #include <pacer/core/error.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -486,8 +490,115 @@ class ramping_vus : public executor_base<ramping_vus> {
   nanoseconds graceful_ramp_down_ = default_graceful_stop;
 };
 
-using executor = std::variant<constant_arrival_rate, ramping_arrival_rate, constant_vus,
-                              per_vu_iterations, shared_iterations, ramping_vus>;
+namespace detail {
+
+// What an externally-controlled scenario's control shares with the runners that apply it.
+class external_vus {
+ public:
+  external_vus(std::int64_t vus, std::int64_t max_vus) : vus_(vus), max_vus_(max_vus) {}
+
+  std::int64_t vus() const noexcept { return vus_.load(std::memory_order_relaxed); }
+  std::int64_t max_vus() const noexcept { return max_vus_; }
+  void validate(std::int64_t vus) const {
+    if (vus < 0) throw config_error("vus", std::to_string(vus), "an integer >= 0");
+    if (vus > max_vus_)
+      throw config_error("vus", std::to_string(vus),
+                         "at most maxVUs (" + std::to_string(max_vus_) +
+                             "): the number of active VUs must be less than or equal to the "
+                             "number of maxVUs");
+  }
+  void set(std::int64_t vus) {
+    validate(vus);
+    std::lock_guard<std::mutex> lock(mutex_);
+    vus_.store(vus, std::memory_order_relaxed);
+    for (auto& apply : listeners_)
+      apply(vus);
+  }
+  // The engine's runners, for the length of a run: each applies a change on its shard.
+  void listen(std::function<void(std::int64_t)> apply) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listeners_.push_back(std::move(apply));
+  }
+  void stop_listening() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listeners_.clear();
+  }
+
+ private:
+  std::atomic<std::int64_t> vus_;
+  const std::int64_t max_vus_;
+  std::mutex mutex_;
+  std::vector<std::function<void(std::int64_t)>> listeners_;
+};
+
+}  // namespace detail
+
+// k6's `k6 scale --vus N` for an externally-controlled scenario, from the program that runs
+// the test: thread-safe, callable before and during the run (also from a flow).
+class vu_control {
+ public:
+  explicit vu_control(std::int64_t vus = 0, std::int64_t max_vus = 1)
+      : state_(std::make_shared<detail::external_vus>(vus, max_vus)) {}
+  // Scales the looping VUs to `vus`: new ones start at once, VUs taken out finish their
+  // iteration first. More than maxVUs is refused (config_error naming both).
+  void scale(std::int64_t vus) { state_->set(vus); }
+  std::int64_t vus() const noexcept { return state_->vus(); }
+  std::int64_t max_vus() const noexcept { return state_->max_vus(); }
+
+ private:
+  friend class externally_controlled;
+  std::shared_ptr<detail::external_vus> state_;
+};
+
+// Closed model, k6's externally-controlled: `control.scale(n)` sets how many of maxVUs VUs
+// loop, while the run goes. duration 0 runs until the test is stopped. At the end of the
+// duration iterations are interrupted (k6 has no gracefulStop here).
+class externally_controlled : public executor_base<externally_controlled> {
+ public:
+  explicit externally_controlled(const vu_control& control) : state_(control.state_) {}
+  externally_controlled& duration(nanoseconds d) {
+    duration_ = d;
+    return *this;
+  }
+  nanoseconds duration() const noexcept { return duration_; }
+  // "Infinite" is a century here.
+  nanoseconds regular_duration() const noexcept {
+    return duration_ == nanoseconds::zero() ? nanoseconds(std::chrono::hours(24 * 365 * 100))
+                                            : duration_;
+  }
+  std::int64_t max_vus() const noexcept { return state_->max_vus(); }
+  std::int64_t pre_allocated_vus() const noexcept { return state_->max_vus(); }
+  detail::external_vus& control() const noexcept { return *state_; }
+
+  void validate() const {
+    validate_base();
+    if (graceful_stop() != default_graceful_stop)
+      throw config_error("gracefulStop", format_go_duration(graceful_stop()),
+                         "none: gracefulStop is not supported by the externally controlled "
+                         "executor");
+    if (state_->max_vus() <= 0)
+      throw config_error("maxVUs", std::to_string(state_->max_vus()), "an integer > 0");
+    state_->validate(state_->vus());
+    if (duration_ < nanoseconds::zero())
+      throw config_error("duration", format_go_duration(duration_),
+                         "a duration >= 0 (0 runs until the test is stopped)");
+  }
+  std::string description() const {
+    return "Externally controlled execution with " + std::to_string(state_->vus()) + " VUs, " +
+           std::to_string(state_->max_vus()) + " max VUs, " +
+           (duration_ == nanoseconds::zero() ? std::string("infinite")
+                                             : format_go_duration(duration_)) +
+           " duration";
+  }
+
+ private:
+  std::shared_ptr<detail::external_vus> state_;
+  nanoseconds duration_{0};
+};
+
+using executor =
+    std::variant<constant_arrival_rate, ramping_arrival_rate, constant_vus, per_vu_iterations,
+                 shared_iterations, ramping_vus, externally_controlled>;
 
 // The open-model executors: iterations start on a schedule, whether VUs are free or not.
 template <class E>

@@ -27,7 +27,8 @@ enum class executor_kind {
   constant_vus,
   per_vu_iterations,
   shared_iterations,
-  ramping_vus
+  ramping_vus,
+  externally_controlled
 };
 
 // One scenario at one moment.

@@ -243,6 +243,9 @@ inline std::vector<std::string> right_columns(const scenario_progress& s, nanose
       return {vus, format_fixed_duration(s.elapsed, s.duration) + "/" +
                        format_fixed_duration(s.duration, s.duration)};
     }
+    case executor_kind::externally_controlled:
+      return {fixed_int(s.busy_vus, s.max_vus) + "/" + fixed_int(s.max_vus, s.max_vus) + " VUs",
+              time_column(s)};
     default:
       return arrival_rate_columns(s);
   }

@@ -269,6 +269,8 @@ class progress_reader {
             e.start_time = x.start_time();
             e.duration = x.regular_duration();
             e.graceful = x.graceful_stop();
+            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, externally_controlled>)
+              e.graceful = nanoseconds::zero();
             e.max_vus = x.max_vus();
           },
           sc.exec);
@@ -283,6 +285,8 @@ class progress_reader {
               e.kind = executor_kind::constant_vus;
             } else if constexpr (std::is_same_v<E, ramping_vus>) {
               e.kind = executor_kind::ramping_vus;
+            } else if constexpr (std::is_same_v<E, externally_controlled>) {
+              e.kind = executor_kind::externally_controlled;
             } else {
               e.kind = std::is_same_v<E, per_vu_iterations> ? executor_kind::per_vu_iterations
                                                             : executor_kind::shared_iterations;
@@ -508,6 +512,16 @@ PACER_DECL run_result run(const test_plan& plan) {
     rotation += stripes;
     shared.push_back(std::move(sh));
   }
+
+  // externally-controlled: a control reaches the runners only while they exist.
+  struct release_controls {
+    const test_plan& plan;
+    ~release_controls() {
+      for (const auto& sc : plan.scenarios)
+        if (const auto* e = std::get_if<externally_controlled>(&sc.exec))
+          e->control().stop_listening();
+    }
+  } controls_released_at_end{plan};
 
   detail::signal_guard signals(opt.handle_signals);
   metrics::store coordinator_store(reg.size());

@@ -48,7 +48,8 @@ inline constexpr std::string_view main_usage = R"(options:
   --results-dir DIR  where relative summary files go (default: results)
   --quiet            no run header and no live progress display
   --help             this text
-exit codes: 0 passed, 99 thresholds failed, 104 invalid configuration, 105 stopped by a signal
+exit codes: 0 passed, 99 thresholds failed, 104 invalid configuration, 105 stopped by a signal,
+  107 setup() or teardown() threw (100 / 101: timed out)
 )";
 
 inline main_options parse_main_args(int argc, char** argv) {
@@ -138,6 +139,9 @@ inline int run_main(int argc, char** argv, const std::function<test_plan()>& mak
     run_result r = run(plan);
     summary s(r);
     write_outputs(handler(s), o.results_dir);
+    // Each distinct iteration error once, with its count; setup failures; VU shortages.
+    for (const auto& w : r.warnings)
+      std::cerr << "warning: " << w << "\n";
     return static_cast<int>(s.code());
   } catch (const config_error& e) {
     std::cerr << self << ": " << e.what() << "\n";
